@@ -1,0 +1,163 @@
+/* The configuration: an ASA-style text file, parsed strictly.
+ *
+ * One parser (conf.c) serves master (the file), every child (the text
+ * master sends it, with secrets redacted for the child's role), `ravpnd -t`
+ * and the tests.  An unknown or invalid line is an error naming
+ * file:line:column and what was expected.  Seed 001's IOS spellings
+ * (`crypto isakmp policy`, `crypto ipsec transform-set`) are aliases.
+ *
+ * Addresses are stored in network byte order (as in struct in_addr). */
+#ifndef RAVPN_CONF_H
+#define RAVPN_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_NAME	64
+#define CONF_ERR	512
+
+struct conf_iface {
+	char name[32];			/* interface gw0 */
+	char nameif[32];		/*  nameif outside */
+	uint32_t addr, mask;		/*  ip address A M */
+};
+
+struct conf_pool {			/* ip local pool NAME A-B mask M */
+	char name[32];
+	uint32_t first, last, mask;
+};
+
+struct conf_user {			/* username NAME password HASH */
+	char name[CONF_NAME];
+	char hash[128];			/* argon2id string from libsodium */
+};
+
+/* IKEv1 attribute values (RFC 2409 appendix A) */
+enum ike_auth { IKE_AUTH_PSK = 1, IKE_AUTH_RSA_SIG = 3 };
+enum ike_enc { IKE_ENC_DES = 1, IKE_ENC_3DES = 5, IKE_ENC_AES = 7 };
+enum ike_hash { IKE_HASH_MD5 = 1, IKE_HASH_SHA1 = 2, IKE_HASH_SHA256 = 4,
+		IKE_HASH_SHA384 = 5, IKE_HASH_SHA512 = 6 };
+
+struct conf_isakmp_policy {		/* crypto ikev1 policy N */
+	int priority;
+	int auth;			/* enum ike_auth, default pre-share */
+	int enc;			/* enum ike_enc, default 3des (ASA) */
+	int key_bits;			/* AES: 128/192/256; else 0 */
+	int hash;			/* enum ike_hash, default sha */
+	int group;			/* DH group, default 2 */
+	uint32_t lifetime;		/* seconds, default 86400 */
+};
+
+struct conf_transform_set {		/* crypto ipsec ikev1 transform-set NAME ... */
+	char name[CONF_NAME];
+	int enc;			/* enum esp_enc (ipc.h values) */
+	int key_bits;			/* AES: 128/192/256; else 0 */
+	int auth;			/* enum esp_auth (ipc.h values) */
+	bool transport;			/* mode transport (default tunnel) */
+};
+
+struct conf_dynamic_map {		/* crypto dynamic-map NAME SEQ set ikev1 transform-set T1 [T2..] */
+	char name[CONF_NAME];
+	int seq;
+	char tsets[6][CONF_NAME];
+	int n_tsets;
+};
+
+struct conf_crypto_map {		/* crypto map NAME SEQ ipsec-isakmp dynamic DYN */
+	char name[CONF_NAME];
+	int seq;
+	char dynamic[CONF_NAME];
+};
+
+struct conf_acl {			/* access-list NAME standard permit A M | host A | any */
+	char name[CONF_NAME];
+	uint32_t net, mask;
+};
+
+enum split_policy { SPLIT_TUNNELALL = 0, SPLIT_SPECIFIED, SPLIT_EXCLUDE };
+
+struct conf_group_policy {		/* group-policy NAME internal / attributes */
+	char name[CONF_NAME];
+	uint32_t dns[2];
+	int n_dns;
+	char domain[128];		/* default-domain value D */
+	int split_policy;		/* enum split_policy */
+	char split_acl[CONF_NAME];	/* split-tunnel-network-list value ACL */
+	char banner[512];		/* banner value ...; several lines joined by \n */
+};
+
+struct conf_aaa_host {			/* aaa-server NAME (IF) host A / key K */
+	uint32_t addr;
+	char key[128];
+};
+
+struct conf_aaa_server {		/* aaa-server NAME protocol radius */
+	char name[CONF_NAME];
+	struct conf_aaa_host hosts[4];
+	int n_hosts;
+};
+
+struct conf_tunnel_group {		/* tunnel-group NAME type remote-access */
+	char name[CONF_NAME];
+	char pools[4][32];		/* general-attributes address-pool P1 [P2..] */
+	int n_pools;
+	char auth_server_group[CONF_NAME];	/* default LOCAL */
+	char default_policy[CONF_NAME];	/* default DfltGrpPolicy */
+	char psk[128];			/* ipsec-attributes ikev1 pre-shared-key K */
+	bool has_psk;
+};
+
+/* Where a secret token sits in the text, so it can be redacted. */
+enum conf_secret_kind { SECRET_PSK = 1, SECRET_PASSWORD_HASH = 2, SECRET_AAA_KEY = 4 };
+
+struct conf_secret_span {
+	int kind;
+	size_t offset;			/* byte offset in the text */
+	size_t len;
+};
+
+struct conf {
+	struct conf_iface *ifaces;		int n_ifaces;
+	struct conf_pool *pools;		int n_pools;
+	struct conf_user *users;		int n_users;
+	struct conf_isakmp_policy *policies;	int n_policies;	/* sorted by priority */
+	struct conf_transform_set *tsets;	int n_tsets;
+	struct conf_dynamic_map *dynmaps;	int n_dynmaps;	/* sorted by name, seq */
+	struct conf_crypto_map *cmaps;		int n_cmaps;
+	struct conf_acl *acls;			int n_acls;	/* in file order */
+	struct conf_group_policy *gpolicies;	int n_gpolicies;
+	struct conf_aaa_server *aaa;		int n_aaa;
+	struct conf_tunnel_group *tgroups;	int n_tgroups;
+	struct conf_secret_span *secrets;	int n_secrets;
+	char cmap_iface_map[CONF_NAME];		/* crypto map NAME interface IF */
+	char cmap_iface[32];			/*   (nameif) */
+	char ikev1_enable[32];			/* crypto ikev1 enable IF (nameif) */
+	int natt_keepalive;			/* crypto isakmp nat-traversal N (0 = off) */
+	bool am_disable;			/* crypto ikev1 am-disable */
+};
+
+/* Parses text (len bytes) named fname in messages.  On error returns false
+ * and writes "fname:line:col: message" to err.  *out is valid (and must be
+ * conf_free'd) only on success. */
+bool conf_parse_text(const char *text, size_t len, const char *fname,
+		     struct conf *out, char *err, size_t errlen);
+bool conf_parse_file(const char *path, struct conf *out, char *err, size_t errlen);
+void conf_free(struct conf *c);
+
+/* Returns a malloc'd copy of text with every secret of the given kinds
+ * (a mask of enum conf_secret_kind) overwritten by '*' characters of the
+ * same length, so the copy still parses and columns stay. */
+char *conf_redact(const char *text, size_t len, const struct conf *c, int kinds);
+
+/* Lookups by name (exact, case-sensitive); NULL when absent. */
+const struct conf_tunnel_group *conf_tunnel_group(const struct conf *c, const char *name);
+const struct conf_group_policy *conf_group_policy(const struct conf *c, const char *name);
+const struct conf_pool *conf_pool(const struct conf *c, const char *name);
+const struct conf_transform_set *conf_transform_set(const struct conf *c, const char *name);
+const struct conf_user *conf_user(const struct conf *c, const char *name);
+const struct conf_iface *conf_iface_by_nameif(const struct conf *c, const char *nameif);
+/* The address IKE listens on: the interface named by `crypto ikev1 enable`. */
+uint32_t conf_outside_addr(const struct conf *c);
+
+#endif

@@ -1,0 +1,53 @@
+/* Crypto wrappers over OpenSSL 3 (EVP) for the control plane: IKE hashes
+ * and PRFs, CBC ciphers without padding, and MODP Diffie-Hellman.
+ * Algorithm numbers are IKEv1 attribute values (enum ike_hash / ike_enc
+ * in conf.h) so callers can pass what they negotiated. */
+#ifndef RAVPN_CRYPTO_H
+#define RAVPN_CRYPTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CRYPTO_MAX_HASH 64
+#define CRYPTO_MAX_DH	1024	/* bytes of the largest public value */
+
+/* A list of byte ranges whose concatenation is hashed, so no caller has
+ * to build a temporary buffer. */
+struct chunk {
+	const void *p;
+	size_t len;
+};
+
+/* Loads the algorithms before the sandbox closes the file system. */
+void crypto_init(void);
+
+size_t hash_len(int ike_hash);			/* 0 if unknown */
+const char *hash_name(int ike_hash);		/* "SHA1", "MD5", ... */
+bool hash_chunks(int ike_hash, const struct chunk *c, int n, uint8_t *out);
+/* HMAC with the negotiated hash: the IKEv1 prf. */
+bool prf_chunks(int ike_hash, const void *key, size_t klen,
+		const struct chunk *c, int n, uint8_t *out);
+
+size_t cipher_block_len(int ike_enc);		/* 8 (DES/3DES) or 16 (AES); 0 if unknown */
+size_t cipher_key_len(int ike_enc, int key_bits);	/* bytes */
+const char *cipher_name(int ike_enc, int key_bits);	/* "AES256", "3DES" */
+/* CBC without padding, in place; len must be a multiple of the block.
+ * iv is updated to the last ciphertext block (the IKEv1 IV chaining). */
+bool cbc_crypt(int ike_enc, const uint8_t *key, size_t klen, uint8_t *iv,
+	       uint8_t *buf, size_t len, bool encrypt);
+
+/* MODP Diffie-Hellman groups 1, 2, 5, 14 (RFC 2409, RFC 3526). */
+struct dh;
+struct dh *dh_new(int group);			/* generates the private value */
+size_t dh_pub_len(int group);			/* 0 if unsupported */
+/* Our public value, left-padded to the modulus length. */
+bool dh_public(struct dh *d, uint8_t *out, size_t len);
+/* The shared secret g^xy, left-padded to the modulus length. */
+bool dh_shared(struct dh *d, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t len);
+void dh_free(struct dh *d);
+
+/* Cryptographically secure random bytes. */
+void random_bytes(void *p, size_t n);
+
+#endif

@@ -1,0 +1,367 @@
+/* The one IPC vocabulary of ravpn.
+ *
+ * Every message between two ravpn processes (and between ravpnctl and
+ * master) is declared here: a fixed header, then a payload struct of
+ * exactly the size the table in ipc.c gives for its type.  Only
+ * IPC_CONFIG carries variable-length data.  No pointers cross a socket.
+ * Channels are SOCK_SEQPACKET socketpairs; fds travel with SCM_RIGHTS.
+ * A receiver that gets an unknown or mis-sized message logs it and drops
+ * the channel (ipc_recv returns IPC_BROKEN).
+ *
+ * Naming: IPC_<REQUEST> / IPC_<REQUEST>_ANS pairs share the header id,
+ * chosen by the requester, so answers can arrive in any order. */
+#ifndef RAVPN_IPC_H
+#define RAVPN_IPC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+enum proc_role {
+	ROLE_MASTER = 0,
+	ROLE_IKE,
+	ROLE_ESP,
+	ROLE_AUTHD,
+	ROLE_POOLD,
+	ROLE_DB,
+	ROLE_CTL,
+	ROLE_MAX
+};
+
+const char *role_name(enum proc_role r);
+
+/* Message types, grouped by channel and direction. */
+enum ipc_type {
+	IPC_NONE = 0,
+
+	/* master -> every child: start-up and wiring */
+	IPC_CONFIG,		/* text of the config (secrets redacted per role) */
+	IPC_FD,			/* struct ipc_fd + one fd */
+	IPC_CHANNEL,		/* struct ipc_channel + one fd: a channel to a peer */
+	IPC_START,		/* struct ipc_start: everything was sent, begin */
+
+	/* ike -> master: secret operations (the IKE worker never holds a PSK) */
+	IPC_SKEYID,		/* struct ipc_skeyid */
+	IPC_SKEYID_ANS,		/* struct ipc_skeyid_ans */
+
+	/* master -> ike: operator commands and shutdown */
+	IPC_LOGOFF,		/* struct ipc_logoff */
+	IPC_LOGOFF_ANS,		/* struct ipc_logoff_ans */
+	IPC_SHUTDOWN,		/* struct ipc_shutdown */
+	IPC_SHUTDOWN_ANS,	/* struct ipc_shutdown (echo) */
+
+	/* ike <-> authd */
+	IPC_AUTH,		/* struct ipc_auth */
+	IPC_AUTH_ANS,		/* struct ipc_auth_ans */
+
+	/* ike <-> poold */
+	IPC_LEASE,		/* struct ipc_lease */
+	IPC_LEASE_ANS,		/* struct ipc_lease_ans */
+	IPC_LEASE_FREE,		/* struct ipc_lease_free */
+
+	/* ike -> esp */
+	IPC_SA_ADD,		/* struct ipc_sa_add */
+	IPC_SA_DEL,		/* struct ipc_sa_del */
+
+	/* anyone -> db: events; db never answers */
+	IPC_DB_SESSION_NEW,	/* struct ipc_db_session_new */
+	IPC_DB_SESSION_UPD,	/* struct ipc_db_session_upd */
+	IPC_DB_SESSION_END,	/* struct ipc_db_session_end */
+	IPC_DB_END_ALL,		/* struct ipc_db_end_all */
+	IPC_DB_IKE_SA,		/* struct ipc_db_ike_sa */
+	IPC_DB_CHILD_SA,	/* struct ipc_db_child_sa */
+	IPC_DB_COUNTERS,	/* struct ipc_db_counters */
+	IPC_DB_LEASE,		/* struct ipc_db_lease */
+
+	/* ravpnctl <-> master, over the control socket */
+	IPC_CTL,		/* struct ipc_ctl */
+	IPC_CTL_ANS,		/* struct ipc_ctl_ans */
+
+	IPC_TYPE_MAX
+};
+
+struct ipc_hdr {
+	uint16_t type;
+	uint16_t reserved;
+	uint32_t id;		/* request id, echoed by the answer */
+	uint32_t len;		/* payload bytes after the header */
+};
+
+#define IPC_CONFIG_MAX	(192 * 1024)
+#define IPC_MSG_MAX	(sizeof(struct ipc_hdr) + IPC_CONFIG_MAX)
+
+#define NAME_LEN	64	/* user, group, tunnel-group, policy names */
+#define POOL_LEN	32
+#define CAUSE_LEN	16
+
+/* ---- start-up ---- */
+enum ipc_fd_kind {
+	FD_UDP500 = 1,		/* IKE: UDP 500 on the outside address */
+	FD_UDP4500,		/* IKE or ESP: this process's member of the 4500 group */
+	FD_TUN,			/* ESP: this worker's TUN queue */
+	FD_RAW_ESP,		/* ESP: raw IP protocol 50 socket with SPI filter */
+	FD_DAE,			/* authd: RADIUS dynamic authorization (later) */
+};
+
+struct ipc_fd {
+	uint32_t kind;		/* enum ipc_fd_kind */
+};
+
+struct ipc_channel {
+	uint8_t peer_role;	/* enum proc_role */
+	uint8_t peer_index;	/* which worker of that role */
+	uint8_t pad[2];
+};
+
+struct ipc_start {
+	uint8_t index;		/* this worker's index within its role */
+	uint8_t n_ike;
+	uint8_t n_esp;
+	uint8_t pad;
+	uint32_t outside_addr;	/* network byte order */
+};
+
+/* ---- secret operations ---- */
+struct ipc_skeyid {
+	char group[NAME_LEN];	/* tunnel-group whose PSK is the key */
+	uint8_t prf;		/* IKEv1 hash attribute value (1 MD5, 2 SHA1, 4 SHA2-256...) */
+	uint8_t pad;
+	uint16_t ni_len;
+	uint16_t nr_len;
+	uint8_t pad2[2];
+	uint8_t ni[256];
+	uint8_t nr[256];
+};
+
+struct ipc_skeyid_ans {
+	int32_t status;		/* 0 ok, -1 no such group / no PSK */
+	uint32_t len;
+	uint8_t skeyid[64];
+};
+
+/* ---- operator commands ---- */
+enum logoff_by { LOGOFF_SID = 1, LOGOFF_NAME, LOGOFF_ALL };
+
+struct ipc_logoff {
+	uint32_t by;		/* enum logoff_by */
+	uint32_t pad;
+	uint64_t sid;
+	char user[NAME_LEN];
+	char cause[CAUSE_LEN];
+};
+
+struct ipc_logoff_ans {
+	uint32_t count;		/* sessions ended */
+	uint32_t pad;
+};
+
+struct ipc_shutdown {
+	char cause[CAUSE_LEN];
+};
+
+/* ---- authentication ---- */
+struct ipc_auth {
+	uint64_t sid;
+	char user[NAME_LEN];
+	char pass[128];
+	char tunnel_group[NAME_LEN];
+	char server_group[NAME_LEN];	/* "LOCAL" or an aaa-server group */
+	uint32_t peer_addr;		/* network byte order */
+	uint16_t peer_port;
+	uint8_t pad[2];
+};
+
+enum auth_result { AUTH_OK = 0, AUTH_REJECT = 1, AUTH_ERROR = 2 };
+
+struct ipc_auth_ans {
+	uint64_t sid;
+	int32_t result;			/* enum auth_result */
+	uint32_t pad;
+	char message[128];		/* reason or Reply-Message */
+};
+
+/* ---- address leases ---- */
+struct ipc_lease {
+	uint64_t sid;
+	char pool[POOL_LEN];
+	char user[NAME_LEN];
+};
+
+struct ipc_lease_ans {
+	uint64_t sid;
+	int32_t status;			/* 0 ok, -1 pool exhausted, -2 no such pool */
+	uint32_t addr;			/* network byte order */
+	uint32_t mask;			/* network byte order */
+	uint32_t pad;
+	char pool[POOL_LEN];
+};
+
+struct ipc_lease_free {
+	uint64_t sid;
+	uint32_t addr;
+	uint32_t pad;
+	char pool[POOL_LEN];
+};
+
+/* ---- ESP SAs ---- */
+enum sa_dir { SA_IN = 1, SA_OUT = 2 };
+enum sa_encap { ENCAP_UDP = 1, ENCAP_NONE = 2 };	/* UDP 4500 or IP proto 50 */
+/* ESP transform ids (RFC 2407 / IANA) */
+enum esp_enc { ESP_ENC_DES = 2, ESP_ENC_3DES = 3, ESP_ENC_NULL = 11, ESP_ENC_AES_CBC = 12 };
+/* ESP authentication algorithm attribute values (RFC 2407) */
+enum esp_auth { ESP_AUTH_NONE = 0, ESP_AUTH_HMAC_MD5 = 1, ESP_AUTH_HMAC_SHA1 = 2 };
+
+struct ipc_sa_add {
+	uint64_t sid;
+	uint32_t spi;			/* host byte order */
+	uint8_t dir;			/* enum sa_dir */
+	uint8_t encap;			/* enum sa_encap */
+	uint8_t enc;			/* enum esp_enc */
+	uint8_t auth;			/* enum esp_auth */
+	uint8_t enc_key_len;
+	uint8_t auth_key_len;
+	uint16_t peer_port;		/* host byte order; 4500 style */
+	uint32_t peer_addr;		/* network byte order */
+	uint32_t local_addr;		/* network byte order */
+	uint32_t inner_addr;		/* client's virtual address, network order */
+	uint32_t replay_window;		/* packets; 0 = disabled */
+	uint8_t enc_key[64];
+	uint8_t auth_key[64];
+};
+
+struct ipc_sa_del {
+	uint64_t sid;
+	uint32_t spi;
+	uint32_t pad;
+};
+
+/* ---- db events ---- */
+struct ipc_db_session_new {
+	uint64_t sid;
+	char user[NAME_LEN];
+	char tunnel_group[NAME_LEN];
+	char group_policy[NAME_LEN];
+	uint32_t public_addr;		/* network byte order */
+	uint16_t public_port;
+	uint8_t ike_index;		/* which IKE worker owns it */
+	uint8_t pad;
+	int64_t login_time;		/* unix seconds */
+};
+
+struct ipc_db_session_upd {
+	uint64_t sid;
+	uint32_t assigned_addr;		/* network byte order, 0 = unchanged */
+	uint32_t public_addr;		/* network byte order, 0 = unchanged */
+	uint16_t public_port;
+	uint8_t pad[6];
+	char protocol[32];		/* "IKEv1 IPsecOverNatT", "IKEv1 IPsec" */
+	char encryption[32];		/* "AES256" */
+	char hashing[32];		/* "SHA1" */
+};
+
+struct ipc_db_session_end {
+	uint64_t sid;
+	char cause[CAUSE_LEN];		/* user, admin, shutdown, dpd, idle, ... */
+	int64_t end_time;
+};
+
+struct ipc_db_end_all {
+	char cause[CAUSE_LEN];
+	uint8_t ike_index;		/* 0xff: every worker */
+	uint8_t pad[7];
+};
+
+struct ipc_db_ike_sa {
+	uint64_t sid;
+	uint8_t icookie[8];
+	uint8_t rcookie[8];
+	char encryption[16];
+	char hashing[16];
+	char auth[16];			/* "PSK+XAUTH" */
+	uint8_t dh_group;
+	uint8_t deleted;		/* 1: the SA is gone */
+	uint8_t pad[2];
+	uint32_t lifetime;
+	uint32_t peer_addr;
+	uint16_t peer_port;
+	uint8_t pad2[6];
+	int64_t created;
+};
+
+struct ipc_db_child_sa {
+	uint64_t sid;
+	uint32_t spi_in;
+	uint32_t spi_out;
+	char encryption[16];
+	char integrity[16];
+	uint8_t tunnel;			/* 1 tunnel, 0 transport */
+	uint8_t encap;			/* enum sa_encap */
+	uint8_t deleted;
+	uint8_t pad;
+	uint32_t lifetime;
+	int64_t created;
+};
+
+struct ipc_db_counters {
+	uint64_t sid;
+	uint32_t spi;			/* the inbound or outbound SA */
+	uint8_t dir;			/* enum sa_dir */
+	uint8_t esp_index;
+	uint8_t pad[2];
+	uint64_t bytes;			/* payload bytes so far, absolute */
+	uint64_t packets;
+	uint64_t drops_auth;
+	uint64_t drops_replay;
+	uint64_t drops_other;
+};
+
+struct ipc_db_lease {
+	uint64_t sid;
+	char pool[POOL_LEN];
+	char user[NAME_LEN];
+	uint32_t addr;
+	uint8_t in_use;
+	uint8_t pad[3];
+};
+
+/* ---- control socket ---- */
+enum ctl_cmd { CTL_LOGOFF_NAME = 1, CTL_LOGOFF_SID, CTL_LOGOFF_ALL, CTL_RELOAD, CTL_PING };
+
+struct ipc_ctl {
+	uint32_t cmd;			/* enum ctl_cmd */
+	uint32_t pad;
+	uint64_t sid;
+	char arg[128];
+};
+
+struct ipc_ctl_ans {
+	int32_t status;			/* 0 ok */
+	uint32_t count;
+	char text[256];
+};
+
+/* ---- the channel API ---- */
+struct ipc_msg {
+	struct ipc_hdr hdr;
+	int fd;				/* received fd or -1 */
+	uint8_t data[IPC_CONFIG_MAX];
+};
+
+enum { IPC_BROKEN = -2, IPC_AGAIN = -1, IPC_EOF = 0, IPC_OK = 1 };
+
+const char *ipc_type_name(uint16_t type);
+/* True when len is the exact (or allowed) payload size of type. */
+bool ipc_size_ok(uint16_t type, size_t len);
+/* Sends one message, with fd when fd >= 0.  Returns 0 or -1 (errno set). */
+int ipc_send(int sock, uint16_t type, uint32_t id, const void *payload, size_t len, int fd);
+/* Receives one message into *m.  IPC_OK, IPC_EOF, IPC_AGAIN (non-blocking
+ * socket had nothing) or IPC_BROKEN (unknown type, bad size, truncated,
+ * or an fd where none belongs: logged, and the caller drops the channel). */
+int ipc_recv(int sock, struct ipc_msg *m);
+/* Copies a NUL-terminated string into a fixed field, always terminated. */
+void ipc_strcpy(char *dst, size_t cap, const char *src);
+/* Makes a SOCK_SEQPACKET socketpair with CLOEXEC set on both ends. */
+int ipc_pair(int sv[2]);
+
+#endif
