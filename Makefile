@@ -64,23 +64,28 @@ $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $(ARCHIVES) $(LIBA)
+# A unit test links lib/ plus the folders named in tests/unit/test_X.deps
+# (one folder per line), so a test never depends on unrelated code.
+.SECONDEXPANSION:
+test_deps = $(foreach f,$(shell cat tests/unit/$(1).deps 2>/dev/null),$($(f)_A))
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(call test_deps,$$*) $(LIBA)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS) -o $@ $< $(ARCHIVES) $(LIBA) $(LDLIBS) -lcmocka
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -lcmocka
 
 unit: $(UNIT_BIN)
 
 deps:
 	@tests/deps.sh
 
-# Fuzz targets: clang + libFuzzer + ASan, over the parsers' sources.
+# Fuzz targets: clang + libFuzzer + ASan/UBSan over lib/ plus the sources
+# listed in tests/fuzz/fuzz_X.srcs (one path per line).
 FUZZ_SRC := $(wildcard tests/fuzz/fuzz_*.c)
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=build-fuzz/%)
-FUZZ_LIBSRC := $(LIB_SRC) $(ike-worker_SRC)
-build-fuzz/%: tests/fuzz/%.c $(FUZZ_LIBSRC) $(wildcard lib/*.h ike-worker/*.h)
+fuzz_srcs = $(shell cat tests/fuzz/$(1).srcs 2>/dev/null)
+build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $$(call fuzz_srcs,$$*) $(wildcard lib/*.h */*.h)
 	@mkdir -p $(@D)
-	clang-14 -std=c17 -D_GNU_SOURCE -g -O1 -Ilib -Iike-worker -fsanitize=fuzzer,address,undefined \
-	  -o $@ $< $(FUZZ_LIBSRC) $(LDLIBS)
+	clang-14 -std=c17 -D_GNU_SOURCE -g -O1 -Ilib -Iike-worker -Iesp-worker \
+	  -fsanitize=fuzzer,address,undefined -o $@ $< $(LIB_SRC) $(call fuzz_srcs,$*) $(LDLIBS)
 fuzz: $(FUZZ_BIN)
 
 test: deps

@@ -21,6 +21,8 @@ struct conf_iface {
 	char name[32];			/* interface gw0 */
 	char nameif[32];		/*  nameif outside */
 	uint32_t addr, mask;		/*  ip address A M */
+	int security_level;		/*  security-level N (0..100), default 0 */
+	bool shutdown;			/*  shutdown / no shutdown (default up) */
 };
 
 struct conf_pool {			/* ip local pool NAME A-B mask M */
@@ -31,6 +33,7 @@ struct conf_pool {			/* ip local pool NAME A-B mask M */
 struct conf_user {			/* username NAME password HASH */
 	char name[CONF_NAME];
 	char hash[128];			/* argon2id string from libsodium */
+	int privilege;			/* [privilege N] 0..15, default 2 (ASA) */
 };
 
 /* IKEv1 attribute values (RFC 2409 appendix A) */
@@ -38,6 +41,13 @@ enum ike_auth { IKE_AUTH_PSK = 1, IKE_AUTH_RSA_SIG = 3 };
 enum ike_enc { IKE_ENC_DES = 1, IKE_ENC_3DES = 5, IKE_ENC_AES = 7 };
 enum ike_hash { IKE_HASH_MD5 = 1, IKE_HASH_SHA1 = 2, IKE_HASH_SHA256 = 4,
 		IKE_HASH_SHA384 = 5, IKE_HASH_SHA512 = 6 };
+
+/* ESP authentication values beyond lib/ipc.h's enum esp_auth (RFC 4868
+ * numbers); conf stores them, the data plane may not support them yet. */
+enum conf_esp_auth_sha2 { CONF_ESP_AUTH_HMAC_SHA256 = 5, CONF_ESP_AUTH_HMAC_SHA384 = 6,
+			  CONF_ESP_AUTH_HMAC_SHA512 = 7 };
+
+#define CONF_MAX_POLICIES	20	/* ASA limit per configuration */
 
 struct conf_isakmp_policy {		/* crypto ikev1 policy N */
 	int priority;
@@ -62,6 +72,9 @@ struct conf_dynamic_map {		/* crypto dynamic-map NAME SEQ set ikev1 transform-se
 	int seq;
 	char tsets[6][CONF_NAME];
 	int n_tsets;
+	int pfs_group;			/* set pfs [groupN]; 0 = no PFS (default) */
+	uint32_t sa_lifetime_sec;	/* set security-association lifetime seconds N; default 28800 */
+	uint32_t sa_lifetime_kb;	/*   ... kilobytes N|unlimited(0); default 4608000 */
 };
 
 struct conf_crypto_map {		/* crypto map NAME SEQ ipsec-isakmp dynamic DYN */
@@ -85,11 +98,19 @@ struct conf_group_policy {		/* group-policy NAME internal / attributes */
 	int split_policy;		/* enum split_policy */
 	char split_acl[CONF_NAME];	/* split-tunnel-network-list value ACL */
 	char banner[512];		/* banner value ...; several lines joined by \n */
+	int vpn_protocols;		/* vpn-tunnel-protocol: mask of CONF_PROTO_*; 0 = not set */
 };
+
+enum conf_vpn_proto { CONF_PROTO_IKEV1 = 1, CONF_PROTO_IKEV2 = 2, CONF_PROTO_L2TP = 4,
+		      CONF_PROTO_SSL_CLIENT = 8, CONF_PROTO_SSL_CLIENTLESS = 16 };
 
 struct conf_aaa_host {			/* aaa-server NAME (IF) host A / key K */
 	uint32_t addr;
 	char key[128];
+	char nameif[32];		/* (IF); empty when not given */
+	uint16_t auth_port;		/*  authentication-port N, default 1645 (ASA) */
+	uint16_t acct_port;		/*  accounting-port N, default 1646 (ASA) */
+	int timeout;			/*  timeout N seconds (1..300), default 10 */
 };
 
 struct conf_aaa_server {		/* aaa-server NAME protocol radius */
@@ -135,6 +156,7 @@ struct conf {
 	char ikev1_enable[32];			/* crypto ikev1 enable IF (nameif) */
 	int natt_keepalive;			/* crypto isakmp nat-traversal N (0 = off) */
 	bool am_disable;			/* crypto ikev1 am-disable */
+	char hostname[CONF_NAME];		/* hostname X */
 };
 
 /* Parses text (len bytes) named fname in messages.  On error returns false
@@ -157,6 +179,12 @@ const struct conf_pool *conf_pool(const struct conf *c, const char *name);
 const struct conf_transform_set *conf_transform_set(const struct conf *c, const char *name);
 const struct conf_user *conf_user(const struct conf *c, const char *name);
 const struct conf_iface *conf_iface_by_nameif(const struct conf *c, const char *nameif);
+const struct conf_aaa_server *conf_aaa_server(const struct conf *c, const char *name);
+const struct conf_dynamic_map *conf_dynamic_map(const struct conf *c, const char *name, int seq);
+/* Walks the entries of access-list name in file order: pass NULL first,
+ * then the previous result; NULL at the end. */
+const struct conf_acl *conf_acl_next(const struct conf *c, const char *name,
+				     const struct conf_acl *prev);
 /* The address IKE listens on: the interface named by `crypto ikev1 enable`. */
 uint32_t conf_outside_addr(const struct conf *c);
 

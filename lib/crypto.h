@@ -46,6 +46,11 @@ bool dh_public(struct dh *d, uint8_t *out, size_t len);
 /* The shared secret g^xy, left-padded to the modulus length. */
 bool dh_shared(struct dh *d, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t len);
 void dh_free(struct dh *d);
+/* Test only: a key pair with the given private value (big-endian), for
+ * known-answer tests; never use it on the wire. */
+struct dh *dh_new_with_private(int group, const uint8_t *priv, size_t len);
+/* The group's prime p, big-endian, len == dh_pub_len(group). */
+bool dh_prime(int group, uint8_t *out, size_t len);
 
 /* Cryptographically secure random bytes. */
 void random_bytes(void *p, size_t n);

@@ -1,0 +1,64 @@
+/* ravpnctl: the operator's command line. */
+#ifndef RAVPN_CTL_H
+#define RAVPN_CTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+#define CTL_DEFAULT_SOCKET	"/run/ravpn/ravpn.sock"
+#define CTL_DEFAULT_CONFIG	"/etc/ravpn/ravpn.conf"
+
+struct ctl_opts {
+	const char *db;
+	const char *socket;
+	const char *config;
+	bool json;
+};
+
+/* One row of sessions or history. */
+struct ctl_session {
+	long long idx;
+	uint64_t sid;
+	char username[64], tunnel_group[64], group_policy[64];
+	char assigned_ip[16], public_ip[16];
+	long long public_port;
+	char protocol[32], encryption[32], hashing[32];
+	long long login_time, bytes_tx, bytes_rx, pkts_tx, pkts_rx;
+	long long end_time, duration;	/* history; for live ones: now */
+	char cause[16];
+};
+
+struct ctl_session_list {
+	struct ctl_session *v;
+	int n;
+};
+
+/* Every function below prints its own one-line error to stderr and
+ * returns -1; main turns that into exit status 1. */
+
+/* Opens the database read-only. */
+int ctl_db_open(const char *path, sqlite3 **h);
+/* Loads live sessions (history=false) or ended ones, optionally only
+ * those of user (NULL: all). */
+int ctl_db_sessions(sqlite3 *h, bool history, const char *user, struct ctl_session_list *out);
+void ctl_session_list_free(struct ctl_session_list *l);
+/* The sid of the live session with that index; -1 if there is none. */
+int ctl_db_sid_of_index(sqlite3 *h, long long idx, uint64_t *sid);
+
+/* show vpn-sessiondb [detail|history] [filter name U] */
+int ctl_show_sessions(const struct ctl_opts *o, bool detail, bool history, const char *user);
+/* show ip local pool [NAME] */
+int ctl_show_pools(const struct ctl_opts *o, const char *name);
+/* vpn-sessiondb logoff name U | index N | all; reload. */
+int ctl_logoff(const struct ctl_opts *o, const char *by, const char *arg);
+int ctl_reload(const struct ctl_opts *o);
+/* hash-password [PASSWORD] */
+int ctl_hash_password(const char *password);
+
+/* Formatting shared by the show commands. */
+void ctl_fmt_duration(long long secs, char *out, size_t len);
+void ctl_fmt_time(long long t, bool with_year, char *out, size_t len);
+
+#endif

@@ -1,0 +1,55 @@
+/* ravpn-db: the only writer of the session database. */
+#ifndef RAVPN_DB_H
+#define RAVPN_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sqlite3.h>
+
+/* Events are batched: a transaction begins with the first event and is
+ * committed when the loop goes idle or after this many milliseconds. */
+#define DB_TXN_MAX_MS	200
+
+struct db {
+	sqlite3 *h;
+	bool in_txn;
+	long long txn_start_ms;
+};
+
+/* Opens (creating if needed) the database at path: WAL, synchronous=NORMAL,
+ * the schema, and moves sessions left from a previous run to history with
+ * cause "restart" (now = unix seconds).  Returns 0 or -1 (logged). */
+int db_open(struct db *d, const char *path, long long now);
+void db_close(struct db *d);
+
+/* Applies one IPC_DB_* event (payload already size-checked by ipc_recv).
+ * now: unix seconds, used when the event carries no time.  Returns 0, or
+ * -1 on an SQL error or a type that is not a db event (logged). */
+int db_handle_event(struct db *d, uint16_t type, const void *payload, size_t len,
+		    long long now);
+
+/* An ESP worker restarted: its next counters start from zero again. */
+int db_esp_restarted(struct db *d, int esp_index);
+
+/* Transactions: begin lazily, commit when idle or due. */
+int db_txn_begin(struct db *d, long long now_ms);
+int db_txn_commit(struct db *d);
+/* Milliseconds until the open transaction must be committed (0 = now),
+ * or -1 when none is open. */
+int db_txn_due_in(const struct db *d, long long now_ms);
+
+/* Helpers shared by the db files. */
+int db_schema_apply(sqlite3 *h);
+int db_exec(sqlite3 *h, const char *sql);
+/* Runs one statement.  fmt names each bound parameter in order (?1, ?2...):
+ * 'i' long long, 't' const char *.  Returns sqlite3_changes() or -1. */
+int db_run(sqlite3 *h, const char *sql, const char *fmt, ...);
+/* Moves one session to history and removes its SAs. */
+int db_session_end(struct db *d, uint64_t sid, const char *cause, long long end_time);
+/* Ends every session of IKE worker ike_index (0xff: all). Returns how many. */
+int db_end_all(struct db *d, int ike_index, const char *cause, long long end_time);
+/* Dotted quad of a network-order address. */
+void db_ip_text(uint32_t addr, char out[16]);
+
+#endif

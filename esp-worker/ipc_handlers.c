@@ -1,0 +1,172 @@
+/* The ESP worker's channels: wiring and shutdown from master, SA install
+ * and delete from the IKE workers, counters to db. */
+#include "worker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "log.h"
+
+#define PEER_BURST	64	/* messages per wake-up, so a busy IKE worker cannot starve packets */
+
+static const char *addr_str(uint32_t a, char *buf, size_t n)
+{
+	return inet_ntop(AF_INET, &a, buf, (socklen_t)n);
+}
+
+/* A new channel replaced the old one (child_handle_wiring closed it). */
+static void peer_restarted(struct esp_worker *w, int role, int index)
+{
+	if (role == ROLE_IKE) {
+		int n = esp_sa_del_ike(&w->sas, (unsigned)index);
+
+		log_info("IKE worker %d reconnected: dropped its %d SAs, awaiting re-install",
+			 index, n);
+	}
+}
+
+void esp_ipc_master_ready(struct esp_worker *w)
+{
+	struct child *c = w->c;
+
+	for (;;) {
+		int role = -1, index = -1, rc = ipc_recv(c->master, c->msg);
+
+		if (rc == IPC_AGAIN)
+			return;
+		if (rc == IPC_EOF) {
+			log_info("master closed the channel, exiting");
+			exit(0);
+		}
+		if (rc == IPC_BROKEN)
+			fatal("broken message on the master channel");
+		if (child_handle_wiring(c, c->msg, &role, &index)) {
+			if (role >= 0)
+				peer_restarted(w, role, index);
+			esp_io_watch(w);
+		} else if (c->msg->hdr.type == IPC_SHUTDOWN) {
+			log_info("shutdown requested by master");
+			exit(0);
+		} else {
+			log_warn("unexpected %s from master ignored", ipc_type_name(c->msg->hdr.type));
+		}
+	}
+}
+
+static void sa_add(struct esp_worker *w, int ike, struct ipc_sa_add *a)
+{
+	char peer[INET_ADDRSTRLEN], inner[INET_ADDRSTRLEN];
+	struct esp_sa *sa = NULL;
+
+	if (a->sid >> 56 != (uint64_t)ike)
+		log_warn("IKE worker %d sent SA spi 0x%08x of sid %016llx it does not own: refused",
+			 ike, a->spi, (unsigned long long)a->sid);
+	else
+		sa = esp_sa_add(&w->sas, a);
+	if (sa)
+		log_info("SA %s spi 0x%08x sid %016llx peer %s:%u %s inner %s enc %u auth %u window %u",
+			 a->dir == SA_IN ? "in" : "out", a->spi, (unsigned long long)a->sid,
+			 addr_str(a->peer_addr, peer, sizeof peer), a->peer_port,
+			 a->encap == ENCAP_UDP ? "udp" : "esp",
+			 addr_str(a->inner_addr, inner, sizeof inner), a->enc, a->auth,
+			 sa->replay.size);
+	OPENSSL_cleanse(a, sizeof *a);		/* keys live only in the EVP contexts */
+}
+
+static void sa_del(struct esp_worker *w, const struct ipc_sa_del *d)
+{
+	int n = esp_sa_del(&w->sas, d->spi, d->sid);
+
+	log_info("SA delete spi 0x%08x sid %016llx: %d removed", d->spi,
+		 (unsigned long long)d->sid, n);
+}
+
+static void peer_message(struct esp_worker *w, int role, int index, struct ipc_msg *m)
+{
+	if (role == ROLE_IKE && m->hdr.type == IPC_SA_ADD) {
+		struct ipc_sa_add a;
+
+		memcpy(&a, m->data, sizeof a);
+		OPENSSL_cleanse(m->data, sizeof a);
+		sa_add(w, index, &a);
+	} else if (role == ROLE_IKE && m->hdr.type == IPC_SA_DEL) {
+		struct ipc_sa_del d;
+
+		memcpy(&d, m->data, sizeof d);
+		sa_del(w, &d);
+	} else {
+		log_warn("unexpected %s from %s[%d] ignored", ipc_type_name(m->hdr.type),
+			 role_name((enum proc_role)role), index);
+	}
+}
+
+static void peer_gone(struct esp_worker *w, int role, int index, int rc)
+{
+	log_info("channel to %s[%d] %s; waiting for master to send a new one",
+		 role_name((enum proc_role)role), index, rc == IPC_EOF ? "closed" : "broken");
+	close(w->c->chan[role][index]);		/* also leaves the epoll set */
+	w->c->chan[role][index] = -1;
+}
+
+void esp_ipc_peer_ready(struct esp_worker *w, int role, int index)
+{
+	struct child *c = w->c;
+
+	if (role <= ROLE_MASTER || role >= ROLE_MAX || index < 0 || index >= MAX_WORKERS)
+		return;
+	for (int i = 0; i < PEER_BURST && c->chan[role][index] >= 0; i++) {
+		int rc = ipc_recv(c->chan[role][index], c->msg);
+
+		if (rc == IPC_AGAIN)
+			return;
+		if (rc != IPC_OK) {
+			peer_gone(w, role, index, rc);
+			return;
+		}
+		peer_message(w, role, index, c->msg);
+	}
+}
+
+static bool counters_changed(const struct esp_sa *sa)
+{
+	return memcmp(&sa->cnt, &sa->reported, sizeof sa->cnt) != 0;
+}
+
+static void fill_counters(const struct esp_worker *w, const struct esp_sa *sa,
+			  struct ipc_db_counters *m)
+{
+	memset(m, 0, sizeof *m);
+	m->sid = sa->sid;
+	m->spi = sa->spi;
+	m->dir = sa->dir;
+	m->esp_index = (uint8_t)w->c->index;
+	m->bytes = sa->cnt.bytes;
+	m->packets = sa->cnt.packets;
+	m->drops_auth = sa->cnt.drops[ESP_DROP_AUTH];
+	m->drops_replay = sa->cnt.drops[ESP_DROP_REPLAY];
+	m->drops_other = sa->cnt.drops[ESP_DROP_MALFORMED] + sa->cnt.drops[ESP_DROP_SPOOF];
+}
+
+void esp_report_counters(struct esp_worker *w)
+{
+	int db = w->c->chan[ROLE_DB][0];
+	struct ipc_db_counters m;
+
+	if (db < 0)
+		return;
+	for (struct esp_sa *sa = w->sas.all; sa; sa = sa->next_all) {
+		if (!counters_changed(sa))
+			continue;
+		fill_counters(w, sa, &m);
+		if (ipc_send(db, IPC_DB_COUNTERS, 0, &m, sizeof m, -1) < 0) {
+			log_warn("counters to db: %s", strerror(errno));
+			return;		/* not marked reported: retried next period */
+		}
+		sa->reported = sa->cnt;
+	}
+}

@@ -1,0 +1,95 @@
+/* The ESP worker's SA table.
+ *
+ * Every SA sits in a hash by (SPI, direction) - inbound lookups and
+ * IPC_SA_DEL use it - and outbound SAs also in a hash by inner address
+ * (the client's virtual address, the destination of TUN packets).  A
+ * list threads all SAs for the periodic counter report and for flushing
+ * the SAs of a restarted IKE worker.  The worker is single-threaded, so
+ * there are no locks; a later sharding issue gives each worker its own
+ * table. */
+#ifndef ESP_SA_H
+#define ESP_SA_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/types.h>
+
+#include "ipc.h"
+#include "replay.h"
+
+
+enum esp_verdict {
+	ESP_OK = 0,
+	ESP_DROP_AUTH,		/* ICV mismatch */
+	ESP_DROP_REPLAY,	/* duplicate or older than the window */
+	ESP_DROP_MALFORMED,	/* length, padding, next header, inner header */
+	ESP_DROP_SPOOF,		/* inner source is not the client's address */
+	ESP_DROP_MAX
+};
+
+const char *esp_verdict_name(enum esp_verdict v);
+
+struct esp_counters {
+	uint64_t packets;
+	uint64_t bytes;			/* inner packet bytes */
+	uint64_t drops[ESP_DROP_MAX];	/* by enum esp_verdict; [ESP_OK] unused */
+};
+
+struct esp_sa {
+	uint64_t sid;
+	uint32_t spi;
+	uint8_t dir;			/* enum sa_dir */
+	uint8_t encap;			/* enum sa_encap */
+	uint8_t enc;			/* enum esp_enc */
+	uint8_t auth;			/* enum esp_auth */
+	uint32_t peer_addr;		/* network order */
+	uint16_t peer_port;		/* host order */
+	uint32_t inner_addr;		/* network order */
+
+	uint8_t iv_len;			/* = cipher block, 0 for NULL */
+	uint8_t align;			/* padding alignment: block or 4 */
+	uint8_t icv_len;		/* 12 or 0 */
+	EVP_CIPHER_CTX *cipher;		/* keyed once; NULL for ESP_ENC_NULL */
+	EVP_MAC_CTX *mac;		/* keyed once; NULL for ESP_AUTH_NONE */
+	uint8_t key_digest[32];		/* hash of the keys, to spot a re-install */
+
+	uint64_t seq_out;		/* last sequence number sent */
+	struct esp_replay replay;	/* inbound only */
+	struct esp_counters cnt;
+	struct esp_counters reported;	/* as last sent to db */
+
+	struct esp_sa *next_spi;	/* hash chains and the all-SA list */
+	struct esp_sa *next_inner;
+	struct esp_sa *next_all, *prev_all;
+};
+
+#define SA_HASH_BUCKETS 4096	/* power of two */
+
+struct esp_sa_table {
+	struct esp_sa *by_spi[SA_HASH_BUCKETS];
+	struct esp_sa *by_inner[SA_HASH_BUCKETS];
+	struct esp_sa *all;
+	size_t count;
+};
+
+void esp_sa_table_init(struct esp_sa_table *t);
+/* Frees every SA. */
+void esp_sa_table_clear(struct esp_sa_table *t);
+
+/* Installs the SA described by a (replacing one with the same SPI and
+ * direction; when the keys are unchanged the replacement keeps the
+ * sequence number, replay window and counters).  Returns the SA, or NULL
+ * after logging why it was refused (bad algorithm or key length). */
+struct esp_sa *esp_sa_add(struct esp_sa_table *t, const struct ipc_sa_add *a);
+/* Deletes the SAs with this SPI in either direction (only those of sid
+ * when sid != 0).  Returns how many were deleted. */
+int esp_sa_del(struct esp_sa_table *t, uint32_t spi, uint64_t sid);
+/* Deletes every SA whose sid belongs to IKE worker ike_index. */
+int esp_sa_del_ike(struct esp_sa_table *t, unsigned ike_index);
+
+struct esp_sa *esp_sa_find_in(const struct esp_sa_table *t, uint32_t spi);
+struct esp_sa *esp_sa_find_out(const struct esp_sa_table *t, uint32_t inner_addr);
+
+#endif

@@ -1,0 +1,110 @@
+/* Encrypted ISAKMP messages: the IV bookkeeping of RFC 2409 (phase 1 IV
+ * from the DH values; every later exchange starts from
+ * hash(last phase 1 block | M-ID) and chains through its own messages),
+ * and the HASH payload that authenticates each post-phase-1 message. */
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+
+uint32_t crypt_new_msgid(void)
+{
+	uint32_t id = 0;
+
+	while (id == 0)
+		random_bytes(&id, sizeof id);
+	return id;
+}
+
+/* The running IV of exchange msgid, created from phase 1 when new. */
+static uint8_t *iv_of(struct ike_sa *sa, uint32_t msgid)
+{
+	struct msg_iv *e;
+
+	if (msgid == 0)
+		return sa->p1_iv;
+	for (int i = 0; i < SA_IVS; i++)
+		if (sa->ivs[i].msgid == msgid)
+			return sa->ivs[i].iv;
+	e = &sa->ivs[sa->iv_next];
+	sa->iv_next = (sa->iv_next + 1) % SA_IVS;
+	e->msgid = msgid;
+	v1_phase2_iv(sa->hash, sa->p1_iv, sa->block, msgid, e->iv);
+	return e->iv;
+}
+
+bool crypt_decrypt(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len,
+		   struct v1_msg *out)
+{
+	size_t body = len - ISAKMP_HDR_LEN;
+	uint8_t *iv = iv_of(sa, hdr->msgid);
+
+	if (body == 0 || body % sa->block)
+		return false;
+	if (!cbc_crypt(sa->enc, sa->keys.enc_key, sa->keys.enc_key_len, iv,
+		       pkt + ISAKMP_HDR_LEN, body, false))
+		return false;
+	*out = *hdr;
+	return v1_parse_payloads(out, pkt + ISAKMP_HDR_LEN, body);
+}
+
+size_t crypt_reserve_hash(struct ike_sa *sa, struct v1_out *o)
+{
+	size_t off = v1_out_open(o, PL_HASH);
+
+	wbuf_zero(&o->w, sa->keys.hlen);
+	v1_out_close(o, off);
+	return off;
+}
+
+/* Pads the body to the cipher block, encrypts it and fixes the length. */
+static void seal(struct ike_sa *sa, struct v1_out *o, uint32_t msgid)
+{
+	size_t body = o->w.len - ISAKMP_HDR_LEN;
+	size_t pad = (sa->block - body % sa->block) % sa->block;
+
+	wbuf_zero(&o->w, pad);
+	wbuf_put_u8_at(&o->w, 19, o->buf[19] | FLAG_ENC);
+	v1_out_finish(o);
+	cbc_crypt(sa->enc, sa->keys.enc_key, sa->keys.enc_key_len, iv_of(sa, msgid),
+		  o->buf + ISAKMP_HDR_LEN, o->w.len - ISAKMP_HDR_LEN, true);
+}
+
+void crypt_seal_send(struct ike_sa *sa, struct v1_out *o, size_t hash_off,
+		     const uint8_t *qm_ni, size_t qm_ni_len)
+{
+	uint32_t msgid;
+	size_t rest = hash_off + 4 + sa->keys.hlen;
+	uint8_t *h = o->buf + hash_off + 4;
+
+	memcpy(&msgid, o->buf + 20, 4);
+	msgid = ntohl(msgid);
+	if (!wbuf_ok(&o->w)) {
+		log_err("peer %s: message too large, not sent", sa_peer_str(sa));
+		return;
+	}
+	if (qm_ni)
+		v1_qm_hash2(&sa->keys, msgid, qm_ni, qm_ni_len, o->buf + rest, o->w.len - rest, h);
+	else
+		v1_hash_msgid(&sa->keys, msgid, o->buf + rest, o->w.len - rest, h);
+	seal(sa, o, msgid);
+	net_send(sa, o->buf, o->w.len);
+}
+
+bool crypt_check_hash(struct ike_sa *sa, const struct v1_msg *m)
+{
+	uint8_t want[CRYPTO_MAX_HASH];
+	const struct v1_payload *h = m->n ? &m->pl[0] : NULL;
+	const uint8_t *rest;
+	size_t rest_len = 0;
+
+	if (!h || h->type != PL_HASH || h->len != sa->keys.hlen)
+		return false;
+	rest = h->raw + h->raw_len;
+	for (int i = 1; i < m->n; i++)
+		rest_len += m->pl[i].raw_len;
+	v1_hash_msgid(&sa->keys, m->msgid, rest, rest_len, want);
+	return CRYPTO_memcmp(want, h->body, sa->keys.hlen) == 0;
+}

@@ -1,0 +1,198 @@
+/* The IKE worker's state: IKE SAs (one per client session), their child
+ * SAs, and the worker-wide context.  Exchange files (aggressive.c,
+ * xauth.c, modecfg.c, quick.c, info.c) drive one SA through its states. */
+#ifndef RAVPN_IKE_H
+#define RAVPN_IKE_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include "child.h"
+#include "crypto.h"
+#include "ikev1_keys.h"
+#include "isakmp.h"
+
+enum sa_state {
+	ST_AM_WAIT_SKEYID,	/* message 1 in, waiting for master */
+	ST_AM_SENT2,		/* message 2 out, waiting for message 3 */
+	ST_XAUTH_REQ,		/* XAUTH request out */
+	ST_XAUTH_CHECK,		/* credentials at authd */
+	ST_XAUTH_SET,		/* status out, waiting for ACK */
+	ST_XAUTH_FAILED,	/* failure status out, SA ends on ACK/timeout */
+	ST_CFG_WAIT,		/* XAUTH done, waiting for the client's request */
+	ST_CFG_LEASE,		/* address at poold */
+	ST_ESTABLISHED,		/* mode-config done; quick modes may run */
+};
+
+struct child_sa {
+	bool used, installed;
+	uint32_t spi_in, spi_out;	/* host order */
+	uint8_t esp_index;
+	uint8_t enc, auth, encap;	/* enum esp_enc / esp_auth / sa_encap */
+	uint16_t key_bits;
+	uint16_t encap_mode;		/* as negotiated (for the DB) */
+	uint32_t lifetime;
+	uint8_t key_in[128], key_out[128];	/* enc key then auth key */
+	uint8_t enc_len, auth_len;
+};
+
+/* A quick mode in progress (responder side). */
+struct qm_state {
+	uint32_t msgid;			/* 0 = none */
+	uint8_t ni[256], nr[32];
+	size_t ni_len, nr_len;
+	uint8_t gxy[CRYPTO_MAX_DH];
+	size_t gxy_len;
+	struct child_sa child;
+};
+
+struct msg_iv {
+	uint32_t msgid;
+	uint8_t iv[16];
+};
+
+#define SA_IVS 8
+#define SA_CHILDREN 4
+
+struct ike_sa {
+	struct ike_sa *next;
+	uint64_t sid;
+	enum sa_state state;
+	uint32_t req_id;		/* outstanding IPC request (SKEYID) */
+	long long created_ms, state_ms;
+	uint8_t icky[8], rcky[8];
+	struct sockaddr_in peer;	/* where the last authenticated packet came from */
+	struct sockaddr_in peer1;	/* where message 1 came from (NAT-D input) */
+	bool on4500;			/* the peer floated to UDP 4500 */
+	uint8_t natd_type;		/* 0: peer did not offer NAT-T */
+	bool nat_peer, nat_local;	/* NAT detected on either side */
+	bool peer_dpd;
+
+	/* phase 1 */
+	int enc, key_bits, hash, group, auth;
+	uint32_t lifetime;
+	struct dh *dh;
+	uint8_t gxi[CRYPTO_MAX_DH], gxr[CRYPTO_MAX_DH], gxy[CRYPTO_MAX_DH];
+	size_t gx_len;
+	uint8_t ni[256], nr[32];
+	size_t ni_len, nr_len;
+	uint8_t *sai_b;			/* initiator's SA payload body */
+	size_t sai_len;
+	uint8_t idi_b[300];		/* initiator's ID payload body */
+	size_t idi_len;
+	uint8_t idr_b[8];
+	size_t idr_len;
+	char group_name[NAME_LEN];
+	struct v1_keys keys;
+	size_t block;
+	uint8_t p1_iv[16];		/* last CBC block of phase 1 */
+	struct msg_iv ivs[SA_IVS];
+	int iv_next;
+
+	/* retransmission: the last request we answered and our answer */
+	uint8_t last_in_hash[32];
+	uint8_t *last_out;
+	size_t last_out_len;
+
+	/* XAUTH and mode-config */
+	uint32_t xauth_msgid;
+	char user[NAME_LEN];
+	uint32_t cfg_msgid;
+	uint16_t cfg_ident;
+	uint16_t cfg_wanted[32];	/* attribute types the client asked for */
+	int n_cfg_wanted;
+	uint32_t addr, mask;		/* leased address, network order */
+	char pool[POOL_LEN];
+	bool session_in_db;
+
+	struct qm_state qm;
+	struct child_sa children[SA_CHILDREN];
+};
+
+/* The worker-wide context. */
+struct ike_ctx {
+	struct child c;
+	int sock500, sock4500;
+	uint32_t local_addr;		/* network order */
+	struct ike_sa *sas;
+	uint32_t next_req_id;
+	bool shutting_down;
+};
+
+extern struct ike_ctx ike;
+
+/* sa.c: the SA table */
+struct ike_sa *sa_new(const uint8_t icky[8], const struct sockaddr_in *peer);
+struct ike_sa *sa_find(const uint8_t icky[8], const uint8_t rcky[8]);
+struct ike_sa *sa_find_half(const uint8_t icky[8], const struct sockaddr_in *peer);
+struct ike_sa *sa_by_sid(uint64_t sid);
+void sa_set_state(struct ike_sa *sa, enum sa_state st);
+/* Ends the session: DELETE to the client when notify, SAs out of the ESP
+ * worker, lease back to poold, history row with cause, SA freed. */
+void sa_end(struct ike_sa *sa, const char *cause, bool notify);
+const char *sa_peer_str(const struct ike_sa *sa);
+void sa_tick(void);
+bool sa_spi_in_use(uint32_t spi);
+
+/* net.c: sending and receiving ISAKMP datagrams */
+void net_send(struct ike_sa *sa, const uint8_t *p, size_t len);
+void net_send_to(const struct sockaddr_in *to, bool on4500, const uint8_t *p, size_t len);
+void net_receive(int sock, bool is4500);
+/* Remembers the request being answered and then our reply to it, so a
+ * retransmitted request gets the same reply again. */
+void net_note_request(struct ike_sa *sa, const uint8_t *in, size_t in_len);
+void net_set_reply(struct ike_sa *sa, const uint8_t *out, size_t out_len);
+bool net_is_retransmit(struct ike_sa *sa, const uint8_t *in, size_t in_len);
+
+/* crypt.c: encrypted messages */
+bool crypt_decrypt(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len,
+		   struct v1_msg *out);
+/* Builds HASH | payloads already in o (the hash payload must be first and
+ * reserved with crypt_reserve_hash), computes the transaction-style hash
+ * prf(SKEYID_a, M-ID | rest), encrypts, sends. qm_ni: for quick mode
+ * HASH(2) (Ni_b is prepended), else NULL. */
+size_t crypt_reserve_hash(struct ike_sa *sa, struct v1_out *o);
+void crypt_seal_send(struct ike_sa *sa, struct v1_out *o, size_t hash_off,
+		     const uint8_t *qm_ni, size_t qm_ni_len);
+/* Checks the HASH payload (first) of a decrypted transaction/info/QM(1)
+ * message: prf(SKEYID_a, M-ID | payloads after HASH). */
+bool crypt_check_hash(struct ike_sa *sa, const struct v1_msg *m);
+uint32_t crypt_new_msgid(void);
+
+/* Exchanges */
+void am_msg1(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
+	     const uint8_t *pkt, size_t len);
+void am_skeyid_answer(uint32_t id, const struct ipc_skeyid_ans *a);
+void am_msg3(struct ike_sa *sa, const struct v1_msg *m);
+void xauth_start(struct ike_sa *sa);
+void xauth_input(struct ike_sa *sa, const struct v1_msg *m, uint8_t cfg_type,
+		 struct rbuf *attrs);
+void xauth_answer(const struct ipc_auth_ans *a);
+void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
+		     struct rbuf *attrs);
+void modecfg_lease_answer(const struct ipc_lease_ans *a);
+void transaction_input(struct ike_sa *sa, const struct v1_msg *m);
+void qm_input(struct ike_sa *sa, const struct v1_msg *m);
+void info_input(struct ike_sa *sa, const struct v1_msg *m);
+void info_send_delete(struct ike_sa *sa, uint8_t proto, const uint8_t *spi, size_t spi_len);
+void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
+			    uint16_t type);
+
+/* natt.c */
+void natt_add_vids(const struct ike_sa *sa, struct v1_out *o);
+void natt_scan_vids(struct ike_sa *sa, const struct v1_msg *m);
+void natt_add_natd(struct ike_sa *sa, struct v1_out *o);
+void natt_check_natd(struct ike_sa *sa, const struct v1_msg *m, uint16_t local_port);
+
+/* peers.c: IPC to the other processes */
+void peers_send(int role, int index, uint16_t type, uint32_t id, const void *p, size_t len);
+void peers_install_child(struct ike_sa *sa, struct child_sa *ch);
+void peers_remove_child(struct ike_sa *sa, struct child_sa *ch);
+void peers_reinstall_esp(int esp_index);
+void peers_input(int fd, int role, int index);
+void peers_db_session_new(struct ike_sa *sa);
+void peers_db_session_upd(struct ike_sa *sa, const struct child_sa *ch);
+void peers_db_ike_sa(struct ike_sa *sa, bool deleted);
+void peers_db_child_sa(struct ike_sa *sa, const struct child_sa *ch, bool deleted);
+
+#endif

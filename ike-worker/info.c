@@ -1,0 +1,153 @@
+/* Informational exchanges: DPD (RFC 3706) R-U-THERE answered, DELETE in
+ * both directions, and the unencrypted error notify of a refused
+ * message 1. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+
+#define DOI_IPSEC 1
+
+static void send_info(struct ike_sa *sa, void (*fill)(struct v1_out *, const void *),
+		      const void *arg)
+{
+	struct v1_out o;
+	size_t hash;
+
+	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_INFO, 0, crypt_new_msgid());
+	hash = crypt_reserve_hash(sa, &o);
+	fill(&o, arg);
+	crypt_seal_send(sa, &o, hash, NULL, 0);
+}
+
+struct del_arg {
+	uint8_t proto;
+	const uint8_t *spi;
+	size_t spi_len;
+};
+
+static void fill_delete(struct v1_out *o, const void *arg)
+{
+	const struct del_arg *d = arg;
+	size_t p = v1_out_open(o, PL_DELETE);
+
+	wbuf_u32(&o->w, DOI_IPSEC);
+	wbuf_u8(&o->w, d->proto);
+	wbuf_u8(&o->w, (uint8_t)d->spi_len);
+	wbuf_u16(&o->w, 1);
+	wbuf_bytes(&o->w, d->spi, d->spi_len);
+	v1_out_close(o, p);
+}
+
+void info_send_delete(struct ike_sa *sa, uint8_t proto, const uint8_t *spi, size_t spi_len)
+{
+	struct del_arg d = { proto, spi, spi_len };
+
+	send_info(sa, fill_delete, &d);
+}
+
+struct ack_arg {
+	const uint8_t *spi;
+	size_t spi_len;
+	uint32_t seq;
+};
+
+static void fill_dpd_ack(struct v1_out *o, const void *arg)
+{
+	const struct ack_arg *a = arg;
+	size_t p = v1_out_open(o, PL_NOTIFY);
+
+	wbuf_u32(&o->w, DOI_IPSEC);
+	wbuf_u8(&o->w, PROTO_ISAKMP);
+	wbuf_u8(&o->w, (uint8_t)a->spi_len);
+	wbuf_u16(&o->w, N_DPD_R_U_THERE_ACK);
+	wbuf_bytes(&o->w, a->spi, a->spi_len);
+	wbuf_u32(&o->w, a->seq);
+	v1_out_close(o, p);
+}
+
+static void info_notify(struct ike_sa *sa, const struct v1_payload *n)
+{
+	struct rbuf r;
+	uint32_t doi, seq;
+	uint8_t proto, spi_len;
+	uint16_t type;
+	const uint8_t *spi;
+
+	rbuf_init(&r, n->body, n->len);
+	if (!rbuf_u32(&r, &doi) || !rbuf_u8(&r, &proto) || !rbuf_u8(&r, &spi_len) ||
+	    !rbuf_u16(&r, &type) || !rbuf_ptr(&r, &spi, spi_len))
+		return;
+	if (type == N_DPD_R_U_THERE && rbuf_u32(&r, &seq)) {
+		struct ack_arg a = { spi, spi_len, seq };
+
+		log_debug("peer %s: DPD R-U-THERE %u answered", sa_peer_str(sa), seq);
+		send_info(sa, fill_dpd_ack, &a);
+	} else if (type != N_DPD_R_U_THERE_ACK && type != N_INITIAL_CONTACT) {
+		log_info("peer %s: notify %u received", sa_peer_str(sa), type);
+	}
+}
+
+/* Returns true when the IKE SA itself was deleted (sa is freed). */
+static bool info_delete(struct ike_sa *sa, const struct v1_payload *d)
+{
+	struct rbuf r;
+	uint32_t doi, spi;
+	uint8_t proto, spi_len;
+	uint16_t n;
+
+	rbuf_init(&r, d->body, d->len);
+	if (!rbuf_u32(&r, &doi) || !rbuf_u8(&r, &proto) || !rbuf_u8(&r, &spi_len) ||
+	    !rbuf_u16(&r, &n))
+		return false;
+	if (proto == PROTO_ISAKMP) {
+		log_notice("peer %s user %s: client deleted the IKE SA", sa_peer_str(sa), sa->user);
+		sa_end(sa, "user", false);
+		return true;
+	}
+	/* ESP: the client names its inbound SPIs, our outbound ones. */
+	for (uint16_t i = 0; proto == PROTO_ESP && spi_len == 4 && i < n && rbuf_u32(&r, &spi); i++)
+		for (int c = 0; c < SA_CHILDREN; c++) {
+			struct child_sa *ch = &sa->children[c];
+
+			if (ch->used && (ch->spi_out == spi || ch->spi_in == spi)) {
+				peers_remove_child(sa, ch);
+				peers_db_child_sa(sa, ch, true);
+				ch->used = false;
+			}
+		}
+	return false;
+}
+
+void info_input(struct ike_sa *sa, const struct v1_msg *m)
+{
+	if (!crypt_check_hash(sa, m)) {
+		log_warn("peer %s: informational message with a bad hash dropped", sa_peer_str(sa));
+		return;
+	}
+	for (int i = 1; i < m->n; i++) {
+		if (m->pl[i].type == PL_NOTIFY)
+			info_notify(sa, &m->pl[i]);
+		else if (m->pl[i].type == PL_DELETE && info_delete(sa, &m->pl[i]))
+			return;
+	}
+}
+
+void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
+			    uint16_t type)
+{
+	static const uint8_t zero[8];
+	struct v1_out o;
+	size_t p;
+
+	v1_out_begin(&o, m->icky, zero, EXCH_INFO, 0, 0);
+	p = v1_out_open(&o, PL_NOTIFY);
+	wbuf_u32(&o.w, DOI_IPSEC);
+	wbuf_u8(&o.w, PROTO_ISAKMP);
+	wbuf_u8(&o.w, 0);
+	wbuf_u16(&o.w, type);
+	v1_out_close(&o, p);
+	v1_out_finish(&o);
+	net_send_to(to, on4500, o.buf, o.w.len);
+}

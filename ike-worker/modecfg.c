@@ -1,0 +1,158 @@
+/* Mode-config (draft-dukes-ike-mode-cfg-02) in the pull style vpnc uses:
+ * the client's CFG_REQUEST names the attributes it wants; we lease an
+ * address from poold and answer with CFG_REPLY.  Also the entry point of
+ * every transaction exchange message. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+
+void transaction_input(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *attr = v1_find(m, PL_ATTR, 0);
+	struct rbuf r;
+	uint8_t type, res;
+	uint16_t ident;
+
+	if (!crypt_check_hash(sa, m) || !attr) {
+		log_warn("peer %s: transaction message with a bad hash dropped", sa_peer_str(sa));
+		return;
+	}
+	rbuf_init(&r, attr->body, attr->len);
+	if (!rbuf_u8(&r, &type) || !rbuf_u8(&r, &res) || !rbuf_u16(&r, &ident))
+		return;
+	if (type == CFG_REQUEST && sa->state == ST_CFG_WAIT)
+		modecfg_request(sa, m, ident, &r);
+	else
+		xauth_input(sa, m, type, &r);
+}
+
+void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
+		     struct rbuf *attrs)
+{
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+	struct ipc_lease q = { .sid = sa->sid };
+	struct v1_attr a;
+
+	sa->n_cfg_wanted = 0;
+	while (v1_next_attr(attrs, &a))
+		if (sa->n_cfg_wanted < (int)(sizeof sa->cfg_wanted / sizeof sa->cfg_wanted[0]))
+			sa->cfg_wanted[sa->n_cfg_wanted++] = a.type;
+	sa->cfg_msgid = m->msgid;
+	sa->cfg_ident = ident;
+	if (!tg || tg->n_pools == 0) {
+		log_warn("peer %s user %s: tunnel-group %s has no address-pool", sa_peer_str(sa),
+			 sa->user, sa->group_name);
+		sa_end(sa, "no-address", true);
+		return;
+	}
+	ipc_strcpy(q.pool, sizeof q.pool, tg->pools[0]);
+	ipc_strcpy(q.user, sizeof q.user, sa->user);
+	sa_set_state(sa, ST_CFG_LEASE);
+	peers_send(ROLE_POOLD, 0, IPC_LEASE, 0, &q, sizeof q);
+}
+
+static bool wanted(const struct ike_sa *sa, uint16_t type)
+{
+	for (int i = 0; i < sa->n_cfg_wanted; i++)
+		if (sa->cfg_wanted[i] == type)
+			return true;
+	return false;
+}
+
+static void add_split(struct v1_out *o, const struct conf *c, const char *acl)
+{
+	uint8_t buf[14 * 32];
+	struct wbuf w;
+
+	wbuf_init(&w, buf, sizeof buf);
+	for (int i = 0; i < c->n_acls; i++) {
+		if (strcmp(c->acls[i].name, acl))
+			continue;
+		/* Unity split entry: address, mask, protocol, source and
+		 * destination port (14 bytes). */
+		wbuf_bytes(&w, &c->acls[i].net, 4);
+		wbuf_bytes(&w, &c->acls[i].mask, 4);
+		wbuf_u16(&w, 0);
+		wbuf_u16(&w, 0);
+		wbuf_u16(&w, 0);
+	}
+	if (wbuf_ok(&w) && w.len)
+		v1_out_attr_var(o, CA_UNITY_SPLIT_INCLUDE, buf, (uint16_t)w.len);
+}
+
+static void add_policy(struct ike_sa *sa, struct v1_out *o, const struct conf_group_policy *gp)
+{
+	if (!gp)
+		return;
+	for (int i = 0; i < gp->n_dns && wanted(sa, CA_IP4_DNS); i++)
+		v1_out_attr_var(o, CA_IP4_DNS, &gp->dns[i], 4);
+	if (gp->domain[0] && wanted(sa, CA_UNITY_DEF_DOMAIN))
+		v1_out_attr_var(o, CA_UNITY_DEF_DOMAIN, gp->domain, (uint16_t)strlen(gp->domain));
+	if (gp->banner[0] && wanted(sa, CA_UNITY_BANNER))
+		v1_out_attr_var(o, CA_UNITY_BANNER, gp->banner, (uint16_t)strlen(gp->banner));
+	if (gp->split_policy == SPLIT_SPECIFIED && gp->split_acl[0] &&
+	    wanted(sa, CA_UNITY_SPLIT_INCLUDE))
+		add_split(o, &ike.c.conf, gp->split_acl);
+}
+
+static void send_reply(struct ike_sa *sa)
+{
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+	const struct conf_group_policy *gp =
+		tg ? conf_group_policy(&ike.c.conf, tg->default_policy) : NULL;
+	struct v1_out o;
+	size_t hash, attr;
+
+	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_TRANSACTION, 0, sa->cfg_msgid);
+	hash = crypt_reserve_hash(sa, &o);
+	attr = v1_out_open(&o, PL_ATTR);
+	wbuf_u8(&o.w, CFG_REPLY);
+	wbuf_u8(&o.w, 0);
+	wbuf_u16(&o.w, sa->cfg_ident);
+	v1_out_attr_var(&o, CA_IP4_ADDRESS, &sa->addr, 4);
+	if (wanted(sa, CA_IP4_NETMASK))
+		v1_out_attr_var(&o, CA_IP4_NETMASK, &sa->mask, 4);
+	add_policy(sa, &o, gp);
+	if (wanted(sa, CA_UNITY_SAVE_PASSWD))
+		v1_out_attr16(&o, CA_UNITY_SAVE_PASSWD, 0);
+	if (wanted(sa, CA_UNITY_PFS))
+		v1_out_attr16(&o, CA_UNITY_PFS, 0);
+	v1_out_close(&o, attr);
+	crypt_seal_send(sa, &o, hash, NULL, 0);
+	net_set_reply(sa, o.buf, o.w.len);
+}
+
+void modecfg_lease_answer(const struct ipc_lease_ans *a)
+{
+	struct ike_sa *sa = sa_by_sid(a->sid);
+	char pool[POOL_LEN];
+	char addr[INET_ADDRSTRLEN];
+
+	if (!sa || sa->state != ST_CFG_LEASE) {
+		if (a->status == 0) {	/* nobody wants it any more: give it back */
+			struct ipc_lease_free f = { .sid = a->sid, .addr = a->addr };
+
+			memcpy(f.pool, a->pool, sizeof f.pool);
+			peers_send(ROLE_POOLD, 0, IPC_LEASE_FREE, 0, &f, sizeof f);
+		}
+		return;
+	}
+	ipc_strcpy(pool, sizeof pool, a->pool);
+	if (a->status != 0) {
+		log_warn("peer %s user %s: no address: pool %s %s", sa_peer_str(sa), sa->user, pool,
+			 a->status == -1 ? "exhausted" : "unknown");
+		sa_end(sa, "no-address", true);
+		return;
+	}
+	sa->addr = a->addr;
+	sa->mask = a->mask;
+	ipc_strcpy(sa->pool, sizeof sa->pool, pool);
+	inet_ntop(AF_INET, &sa->addr, addr, sizeof addr);
+	log_notice("peer %s user %s: assigned %s from pool %s", sa_peer_str(sa), sa->user, addr,
+		   pool);
+	send_reply(sa);
+	sa_set_state(sa, ST_ESTABLISHED);
+	peers_db_session_upd(sa, NULL);
+}

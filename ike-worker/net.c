@@ -1,0 +1,170 @@
+/* ISAKMP datagrams in and out, on UDP 500 and (after the NAT-T float,
+ * behind the zero non-ESP marker) UDP 4500. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "ike.h"
+#include "log.h"
+
+void net_send_to(const struct sockaddr_in *to, bool on4500, const uint8_t *p, size_t len)
+{
+	uint8_t buf[V1_MAX_MSG + 4];
+	size_t off = on4500 ? 4 : 0;
+
+	if (len > V1_MAX_MSG)
+		return;
+	memset(buf, 0, 4);
+	memcpy(buf + off, p, len);
+	if (sendto(on4500 ? ike.sock4500 : ike.sock500, buf, len + off, 0,
+		   (const struct sockaddr *)to, sizeof *to) < 0)
+		log_warn("send to %s failed: %s", inet_ntoa(to->sin_addr), strerror(errno));
+}
+
+void net_send(struct ike_sa *sa, const uint8_t *p, size_t len)
+{
+	net_send_to(&sa->peer, sa->on4500, p, len);
+}
+
+static void digest(const uint8_t *p, size_t len, uint8_t out[32])
+{
+	struct chunk c = { p, len };
+
+	hash_chunks(IKE_HASH_SHA256, &c, 1, out);
+}
+
+void net_note_request(struct ike_sa *sa, const uint8_t *in, size_t in_len)
+{
+	digest(in, in_len, sa->last_in_hash);
+	free(sa->last_out);
+	sa->last_out = NULL;
+	sa->last_out_len = 0;
+}
+
+void net_set_reply(struct ike_sa *sa, const uint8_t *out, size_t out_len)
+{
+	uint8_t *copy = malloc(out_len);
+
+	if (!copy)
+		return;
+	memcpy(copy, out, out_len);
+	free(sa->last_out);
+	sa->last_out = copy;
+	sa->last_out_len = out_len;
+}
+
+/* A peer that did not get our answer sends its request again, byte for
+ * byte: answer with the stored reply instead of processing it twice. */
+bool net_is_retransmit(struct ike_sa *sa, const uint8_t *in, size_t in_len)
+{
+	uint8_t h[32];
+
+	if (!sa->last_out)
+		return false;
+	digest(in, in_len, h);
+	if (memcmp(h, sa->last_in_hash, sizeof h))
+		return false;
+	log_debug("peer %s: retransmitted request, resending our reply", sa_peer_str(sa));
+	net_send(sa, sa->last_out, sa->last_out_len);
+	return true;
+}
+
+/* Follows the client to a new address or port once a packet of its SA
+ * arrived there (the float to 4500, or a NAT rebinding). */
+static void track_peer(struct ike_sa *sa, const struct sockaddr_in *from, bool is4500)
+{
+	if (is4500 && !sa->on4500)
+		log_info("peer %s: floated to UDP 4500", sa_peer_str(sa));
+	sa->peer = *from;
+	sa->on4500 = sa->on4500 || is4500;
+}
+
+static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt,
+			       size_t len, const struct sockaddr_in *from, bool is4500)
+{
+	struct v1_msg m;
+
+	if (!crypt_decrypt(sa, hdr, pkt, len, &m)) {
+		log_warn("peer %s: undecryptable or malformed %u message dropped",
+			 sa_peer_str(sa), hdr->exch);
+		return;
+	}
+	track_peer(sa, from, is4500);
+	switch (m.exch) {
+	case EXCH_AGGRESSIVE:
+		am_msg3(sa, &m);
+		break;
+	case EXCH_TRANSACTION:
+		transaction_input(sa, &m);
+		break;
+	case EXCH_QUICK:
+		qm_input(sa, &m);
+		break;
+	case EXCH_INFO:
+		info_input(sa, &m);
+		break;
+	default:
+		log_warn("peer %s: unsupported exchange type %u", sa_peer_str(sa), m.exch);
+	}
+}
+
+static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, bool is4500)
+{
+	static const uint8_t zero[8];
+	struct v1_msg hdr;
+	struct ike_sa *sa;
+
+	if (!v1_parse_header(pkt, len, &hdr)) {
+		log_debug("malformed ISAKMP header from %s dropped", inet_ntoa(from->sin_addr));
+		return;
+	}
+	len = hdr.len;
+	if (!memcmp(hdr.rcky, zero, 8)) {
+		if (hdr.exch != EXCH_AGGRESSIVE) {
+			log_warn("peer %s: exchange type %u not supported as a first message",
+				 inet_ntoa(from->sin_addr), hdr.exch);
+			info_send_notify_plain(&hdr, from, is4500, N_INVALID_EXCHANGE_TYPE);
+			return;
+		}
+		am_msg1(&hdr, from, is4500, pkt, len);
+		return;
+	}
+	sa = sa_find(hdr.icky, hdr.rcky);
+	if (!sa) {
+		log_debug("message for unknown IKE SA from %s dropped", inet_ntoa(from->sin_addr));
+		return;
+	}
+	if (net_is_retransmit(sa, pkt, len))
+		return;
+	if (!(hdr.flags & FLAG_ENC) || sa->state == ST_AM_WAIT_SKEYID) {
+		log_warn("peer %s: unencrypted message after phase 1 dropped", sa_peer_str(sa));
+		return;
+	}
+	net_note_request(sa, pkt, len);
+	dispatch_encrypted(sa, &hdr, pkt, len, from, is4500);
+}
+
+void net_receive(int sock, bool is4500)
+{
+	uint8_t buf[V1_MAX_MSG + 4];
+
+	for (int i = 0; i < 64; i++) {
+		struct sockaddr_in from;
+		socklen_t fl = sizeof from;
+		ssize_t n = recvfrom(sock, buf, sizeof buf, MSG_DONTWAIT,
+				     (struct sockaddr *)&from, &fl);
+
+		if (n < 0)
+			return;
+		if (!is4500) {
+			dispatch(buf, (size_t)n, &from, false);
+			continue;
+		}
+		/* 4500: a 1-byte 0xff is a NAT-T keepalive; IKE has a zero marker. */
+		if (n < 4 + ISAKMP_HDR_LEN || memcmp(buf, "\0\0\0\0", 4))
+			continue;
+		dispatch(buf + 4, (size_t)n - 4, &from, true);
+	}
+}

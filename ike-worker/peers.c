@@ -1,0 +1,248 @@
+/* The IKE worker's channels to master, authd, poold, the ESP workers and
+ * db: what it sends them and how it dispatches what they answer. */
+#include <arpa/inet.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ike.h"
+#include "log.h"
+#include "proposal.h"
+
+static int chan_fd(int role, int index)
+{
+	if (role == ROLE_MASTER)
+		return ike.c.master;
+	if (role <= 0 || role >= ROLE_MAX || index < 0 || index >= MAX_WORKERS)
+		return -1;
+	return ike.c.chan[role][index];
+}
+
+void peers_send(int role, int index, uint16_t type, uint32_t id, const void *p, size_t len)
+{
+	int fd = chan_fd(role, index);
+
+	if (fd < 0 || ipc_send(fd, type, id, p, len, -1) < 0)
+		log_warn("cannot send %s to %s[%d]: %s", ipc_type_name(type),
+			 role_name((enum proc_role)role), index, fd < 0 ? "no channel" : "send failed");
+}
+
+static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
+{
+	struct ipc_sa_add a = {
+		.sid = sa->sid, .spi = in ? ch->spi_in : ch->spi_out, .dir = in ? SA_IN : SA_OUT,
+		.encap = ch->encap, .enc = ch->enc, .auth = ch->auth, .enc_key_len = ch->enc_len,
+		.auth_key_len = ch->auth_len, .peer_port = ntohs(sa->peer.sin_port),
+		.peer_addr = sa->peer.sin_addr.s_addr, .local_addr = ike.local_addr,
+		.inner_addr = sa->addr, .replay_window = 64,
+	};
+	const uint8_t *k = in ? ch->key_in : ch->key_out;
+
+	memcpy(a.enc_key, k, ch->enc_len);
+	memcpy(a.auth_key, k + ch->enc_len, ch->auth_len);
+	peers_send(ROLE_ESP, ch->esp_index, IPC_SA_ADD, 0, &a, sizeof a);
+	explicit_bzero(&a, sizeof a);
+}
+
+void peers_install_child(struct ike_sa *sa, struct child_sa *ch)
+{
+	send_sa(sa, ch, true);
+	send_sa(sa, ch, false);
+	ch->installed = true;
+}
+
+void peers_remove_child(struct ike_sa *sa, struct child_sa *ch)
+{
+	struct ipc_sa_del d = { .sid = sa->sid, .spi = ch->spi_in };
+
+	if (!ch->installed)
+		return;
+	peers_send(ROLE_ESP, ch->esp_index, IPC_SA_DEL, 0, &d, sizeof d);
+	d.spi = ch->spi_out;
+	peers_send(ROLE_ESP, ch->esp_index, IPC_SA_DEL, 0, &d, sizeof d);
+	ch->installed = false;
+}
+
+/* A restarted ESP worker starts empty: give it back its SAs. */
+void peers_reinstall_esp(int esp_index)
+{
+	int n = 0;
+
+	for (struct ike_sa *sa = ike.sas; sa; sa = sa->next)
+		for (int i = 0; i < SA_CHILDREN; i++) {
+			struct child_sa *ch = &sa->children[i];
+
+			if (ch->used && ch->esp_index == esp_index) {
+				peers_install_child(sa, ch);
+				n++;
+			}
+		}
+	log_info("esp[%d] (re)connected: %d SA pairs installed", esp_index, n);
+}
+
+void peers_db_session_new(struct ike_sa *sa)
+{
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+	struct ipc_db_session_new e = {
+		.sid = sa->sid, .public_addr = sa->peer.sin_addr.s_addr,
+		.public_port = ntohs(sa->peer.sin_port), .ike_index = (uint8_t)ike.c.index,
+		.login_time = now_wall(),
+	};
+
+	ipc_strcpy(e.user, sizeof e.user, sa->user);
+	ipc_strcpy(e.tunnel_group, sizeof e.tunnel_group, sa->group_name);
+	ipc_strcpy(e.group_policy, sizeof e.group_policy, tg ? tg->default_policy : "");
+	peers_send(ROLE_DB, 0, IPC_DB_SESSION_NEW, 0, &e, sizeof e);
+	sa->session_in_db = true;
+}
+
+void peers_db_session_upd(struct ike_sa *sa, const struct child_sa *ch)
+{
+	struct ipc_db_session_upd u = {
+		.sid = sa->sid, .assigned_addr = sa->addr, .public_addr = sa->peer.sin_addr.s_addr,
+		.public_port = ntohs(sa->peer.sin_port),
+	};
+
+	if (ch) {
+		ipc_strcpy(u.protocol, sizeof u.protocol,
+			   ch->encap == ENCAP_UDP ? "IKEv1 IPsecOverNatT" : "IKEv1 IPsec");
+		ipc_strcpy(u.encryption, sizeof u.encryption, prop_esp_enc_name(ch->enc, ch->key_bits));
+		ipc_strcpy(u.hashing, sizeof u.hashing, prop_esp_auth_name(ch->auth));
+	}
+	peers_send(ROLE_DB, 0, IPC_DB_SESSION_UPD, 0, &u, sizeof u);
+}
+
+void peers_db_ike_sa(struct ike_sa *sa, bool deleted)
+{
+	struct ipc_db_ike_sa e = {
+		.sid = sa->sid, .dh_group = (uint8_t)sa->group, .deleted = deleted,
+		.lifetime = sa->lifetime, .peer_addr = sa->peer.sin_addr.s_addr,
+		.peer_port = ntohs(sa->peer.sin_port), .created = now_wall(),
+	};
+
+	memcpy(e.icookie, sa->icky, 8);
+	memcpy(e.rcookie, sa->rcky, 8);
+	ipc_strcpy(e.encryption, sizeof e.encryption, cipher_name(sa->enc, sa->key_bits));
+	ipc_strcpy(e.hashing, sizeof e.hashing, hash_name(sa->hash));
+	ipc_strcpy(e.auth, sizeof e.auth, "PSK+XAUTH");
+	peers_send(ROLE_DB, 0, IPC_DB_IKE_SA, 0, &e, sizeof e);
+}
+
+void peers_db_child_sa(struct ike_sa *sa, const struct child_sa *ch, bool deleted)
+{
+	struct ipc_db_child_sa e = {
+		.sid = sa->sid, .spi_in = ch->spi_in, .spi_out = ch->spi_out, .tunnel = 1,
+		.encap = ch->encap, .deleted = deleted, .lifetime = ch->lifetime,
+		.created = now_wall(),
+	};
+
+	ipc_strcpy(e.encryption, sizeof e.encryption, prop_esp_enc_name(ch->enc, ch->key_bits));
+	ipc_strcpy(e.integrity, sizeof e.integrity, prop_esp_auth_name(ch->auth));
+	peers_send(ROLE_DB, 0, IPC_DB_CHILD_SA, 0, &e, sizeof e);
+}
+
+static bool logoff_matches(const struct ike_sa *sa, const struct ipc_logoff *l)
+{
+	if (!sa->session_in_db)
+		return false;
+	switch (l->by) {
+	case LOGOFF_SID: return sa->sid == l->sid;
+	case LOGOFF_NAME: return !strcmp(sa->user, l->user);
+	case LOGOFF_ALL: return true;
+	default: return false;
+	}
+}
+
+static void on_logoff(uint32_t id, struct ipc_logoff *l)
+{
+	struct ipc_logoff_ans a = { 0 };
+	struct ike_sa *next;
+
+	l->user[sizeof l->user - 1] = 0;
+	l->cause[sizeof l->cause - 1] = 0;
+	for (struct ike_sa *sa = ike.sas; sa; sa = next) {
+		next = sa->next;
+		if (logoff_matches(sa, l)) {
+			log_notice("peer %s user %s: logged off by the operator", sa_peer_str(sa),
+				   sa->user);
+			sa_end(sa, l->cause[0] ? l->cause : "admin", true);
+			a.count++;
+		}
+	}
+	peers_send(ROLE_MASTER, 0, IPC_LOGOFF_ANS, id, &a, sizeof a);
+}
+
+static void on_shutdown(uint32_t id, struct ipc_shutdown *s)
+{
+	s->cause[sizeof s->cause - 1] = 0;
+	ike.shutting_down = true;
+	while (ike.sas)
+		sa_end(ike.sas, s->cause, true);
+	peers_send(ROLE_MASTER, 0, IPC_SHUTDOWN_ANS, id, s, sizeof *s);
+}
+
+static bool from_master(struct ipc_msg *m)
+{
+	int role = -1, index = -1;
+
+	switch (m->hdr.type) {
+	case IPC_SKEYID_ANS:
+		am_skeyid_answer(m->hdr.id, (const struct ipc_skeyid_ans *)m->data);
+		return true;
+	case IPC_LOGOFF:
+		on_logoff(m->hdr.id, (struct ipc_logoff *)m->data);
+		return true;
+	case IPC_SHUTDOWN:
+		on_shutdown(m->hdr.id, (struct ipc_shutdown *)m->data);
+		return true;
+	default:
+		if (!child_handle_wiring(&ike.c, m, &role, &index))
+			return false;
+		if (role == ROLE_ESP)
+			peers_reinstall_esp(index);
+		return true;
+	}
+}
+
+static bool dispatch(struct ipc_msg *m, int role)
+{
+	if (role == ROLE_MASTER)
+		return from_master(m);
+	if (role == ROLE_AUTHD && m->hdr.type == IPC_AUTH_ANS) {
+		xauth_answer((const struct ipc_auth_ans *)m->data);
+		return true;
+	}
+	if (role == ROLE_POOLD && m->hdr.type == IPC_LEASE_ANS) {
+		modecfg_lease_answer((const struct ipc_lease_ans *)m->data);
+		return true;
+	}
+	return false;
+}
+
+static void drop_channel(int fd, int role, int index)
+{
+	close(fd);
+	if (role == ROLE_MASTER) {
+		log_notice("master closed the channel: exiting");
+		_exit(0);
+	}
+	ike.c.chan[role][index] = -1;
+}
+
+void peers_input(int fd, int role, int index)
+{
+	for (int i = 0; i < 64; i++) {
+		int r = ipc_recv(fd, ike.c.msg);
+
+		if (r == IPC_AGAIN)
+			return;
+		if (r == IPC_OK && dispatch(ike.c.msg, role))
+			continue;
+		if (r == IPC_OK)
+			log_err("unexpected %s from %s: dropping the channel",
+				ipc_type_name(ike.c.msg->hdr.type), role_name((enum proc_role)role));
+		if (ike.c.msg->fd >= 0 && r == IPC_OK)
+			close(ike.c.msg->fd);
+		drop_channel(fd, role, index);
+		return;
+	}
+}

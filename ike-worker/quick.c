@@ -1,0 +1,205 @@
+/* Quick mode, responder side (RFC 2409 5.5):
+ *   1  HDR*, HASH(1), SA, Ni [, KE] [, IDci, IDcr]   client -> us
+ *   2  HDR*, HASH(2), SA, Nr [, KE] [, IDci, IDcr]   us -> client
+ *   3  HDR*, HASH(3)                                 client -> us
+ * After message 3 both ESP SAs go to the ESP worker that the inbound SPI
+ * names. */
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+#include "proposal.h"
+
+/* Our inbound SPI: random, >= 256, and SPI mod n_esp is the ESP worker the
+ * UDP 4500 steering program delivers it to. */
+static uint32_t qm_pick_spi(uint8_t *worker)
+{
+	uint32_t n = ike.c.start.n_esp ? ike.c.start.n_esp : 1, spi;
+
+	do
+		random_bytes(&spi, sizeof spi);
+	while (spi < 256 || sa_spi_in_use(spi));
+	*worker = (uint8_t)(spi % n);
+	return spi;
+}
+
+static bool qm_check_ids(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *ci = v1_find(m, PL_ID, 0);
+	struct rbuf r;
+	uint8_t type;
+	uint32_t addr;
+
+	if (!ci)
+		return true;	/* no IDs: the phase 1 addresses are the selectors */
+	rbuf_init(&r, ci->body, ci->len);
+	if (!rbuf_u8(&r, &type) || !rbuf_skip(&r, 3) || !rbuf_copy(&r, &addr, 4) ||
+	    type != ID_IPV4_ADDR || addr != sa->addr) {
+		log_warn("peer %s user %s: quick mode IDci is not the assigned address",
+			 sa_peer_str(sa), sa->user);
+		return false;
+	}
+	return true;
+}
+
+static bool qm_pfs(struct ike_sa *sa, const struct v1_msg *m, const struct p2_choice *ch,
+		   uint8_t *gxr)
+{
+	const struct v1_payload *ke = v1_find(m, PL_KE, 0);
+	struct dh *d;
+	bool ok;
+
+	sa->qm.gxy_len = 0;
+	if (!ch->group)
+		return true;
+	if (!ke || ke->len != dh_pub_len(ch->group) || !(d = dh_new(ch->group)))
+		return false;
+	ok = dh_public(d, gxr, ke->len) && dh_shared(d, ke->body, ke->len, sa->qm.gxy, ke->len);
+	sa->qm.gxy_len = ke->len;
+	dh_free(d);
+	return ok;
+}
+
+static void qm_fill_child(struct ike_sa *sa, const struct p2_choice *ch)
+{
+	struct child_sa *c = &sa->qm.child;
+
+	memset(c, 0, sizeof *c);
+	c->spi_in = qm_pick_spi(&c->esp_index);
+	c->spi_out = ch->spi_out;
+	c->enc = (uint8_t)ch->enc;
+	c->key_bits = (uint16_t)ch->key_bits;
+	c->auth = (uint8_t)ch->auth;
+	c->encap_mode = ch->encap_mode;
+	c->encap = ch->encap_mode == ENCAP_MODE_TUNNEL ? ENCAP_NONE : ENCAP_UDP;
+	c->lifetime = ch->lifetime;
+	c->enc_len = (uint8_t)prop_esp_key_len(ch->enc, ch->key_bits);
+	c->auth_len = (uint8_t)prop_esp_auth_len(ch->auth);
+}
+
+static void qm_send2(struct ike_sa *sa, const struct v1_msg *m, const struct p2_choice *ch,
+		     const uint8_t *gxr)
+{
+	struct v1_out o;
+	size_t hash;
+
+	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_QUICK, 0, m->msgid);
+	hash = crypt_reserve_hash(sa, &o);
+	prop_build_p2_reply(&o, ch, sa->qm.child.spi_in);
+	v1_out_payload(&o, PL_NONCE, sa->qm.nr, sa->qm.nr_len);
+	if (sa->qm.gxy_len)
+		v1_out_payload(&o, PL_KE, gxr, sa->qm.gxy_len);
+	for (int i = 0; i < 2; i++) {
+		const struct v1_payload *id = v1_find(m, PL_ID, i);
+
+		if (id)
+			v1_out_payload(&o, PL_ID, id->body, id->len);
+	}
+	crypt_seal_send(sa, &o, hash, sa->qm.ni, sa->qm.ni_len);
+	net_set_reply(sa, o.buf, o.w.len);
+}
+
+static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *sap = v1_find(m, PL_SA, 0), *ni = v1_find(m, PL_NONCE, 0);
+	struct p2_choice ch;
+	uint8_t gxr[CRYPTO_MAX_DH];
+
+	if (!crypt_check_hash(sa, m) || !sap || !ni || ni->len < 8 || ni->len > 256) {
+		log_warn("peer %s user %s: quick mode message 1 with a bad hash or missing "
+			 "SA/nonce", sa_peer_str(sa), sa->user);
+		return;
+	}
+	if (!prop_select_p2(sap->body, sap->len, &ike.c.conf, &ch)) {
+		log_warn("peer %s user %s: quick mode: no proposal chosen (no transform set "
+			 "matches)", sa_peer_str(sa), sa->user);
+		return;
+	}
+	if (!qm_check_ids(sa, m))
+		return;
+	sa->qm.msgid = m->msgid;
+	memcpy(sa->qm.ni, ni->body, ni->len);
+	sa->qm.ni_len = ni->len;
+	sa->qm.nr_len = sizeof sa->qm.nr;
+	random_bytes(sa->qm.nr, sa->qm.nr_len);
+	if (!qm_pfs(sa, m, &ch, gxr)) {
+		log_warn("peer %s user %s: quick mode: PFS group %d without a valid KE",
+			 sa_peer_str(sa), sa->user, ch.group);
+		sa->qm.msgid = 0;
+		return;
+	}
+	qm_fill_child(sa, &ch);
+	qm_send2(sa, m, &ch, gxr);
+}
+
+static bool qm_keys(struct ike_sa *sa, struct child_sa *c)
+{
+	size_t n = (size_t)c->enc_len + c->auth_len;
+	uint32_t in = htonl(c->spi_in), out = htonl(c->spi_out);
+	const uint8_t *gxy = sa->qm.gxy_len ? sa->qm.gxy : NULL;
+
+	return v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&in, sa->qm.ni,
+			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_in, n) &&
+	       v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&out, sa->qm.ni,
+			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_out, n);
+}
+
+/* The finished exchange's nonces and DH secret are not needed any more. */
+static void qm_wipe(struct qm_state *q)
+{
+	explicit_bzero(q, sizeof *q);
+}
+
+static struct child_sa *qm_slot(struct ike_sa *sa)
+{
+	for (int i = 0; i < SA_CHILDREN; i++)
+		if (!sa->children[i].used)
+			return &sa->children[i];
+	/* All taken (a client that rekeys without deleting): drop the oldest. */
+	peers_remove_child(sa, &sa->children[0]);
+	memmove(&sa->children[0], &sa->children[1], sizeof sa->children[0] * (SA_CHILDREN - 1));
+	return &sa->children[SA_CHILDREN - 1];
+}
+
+static void qm_msg3(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *h = m->n ? &m->pl[0] : NULL;
+	uint8_t want[CRYPTO_MAX_HASH];
+	struct child_sa *c;
+
+	v1_qm_hash3(&sa->keys, m->msgid, sa->qm.ni, sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, want);
+	if (!h || h->type != PL_HASH || h->len != sa->keys.hlen ||
+	    CRYPTO_memcmp(want, h->body, h->len)) {
+		log_warn("peer %s user %s: quick mode HASH(3) mismatch", sa_peer_str(sa), sa->user);
+		return;
+	}
+	if (!qm_keys(sa, &sa->qm.child)) {
+		log_err("peer %s: KEYMAT derivation failed", sa_peer_str(sa));
+		return;
+	}
+	c = qm_slot(sa);
+	*c = sa->qm.child;
+	c->used = true;
+	qm_wipe(&sa->qm);
+	peers_install_child(sa, c);
+	peers_db_child_sa(sa, c, false);
+	peers_db_session_upd(sa, c);
+	log_notice("peer %s user %s: IPsec SA up: in 0x%08x out 0x%08x %s-%s %s", sa_peer_str(sa),
+		   sa->user, c->spi_in, c->spi_out, prop_esp_enc_name(c->enc, c->key_bits),
+		   prop_esp_auth_name(c->auth), c->encap == ENCAP_UDP ? "in UDP 4500" : "plain ESP");
+}
+
+void qm_input(struct ike_sa *sa, const struct v1_msg *m)
+{
+	if (sa->state != ST_ESTABLISHED) {
+		log_warn("peer %s: quick mode before XAUTH and mode-config completed",
+			 sa_peer_str(sa));
+		return;
+	}
+	if (sa->qm.msgid && m->msgid == sa->qm.msgid)
+		qm_msg3(sa, m);
+	else
+		qm_msg1(sa, m);
+}

@@ -1,0 +1,177 @@
+/* The IKE SA table and session ends. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+
+/* Seconds a client may take between our message and its answer before the
+ * half-done exchange is abandoned. */
+#define HALF_OPEN_MS	10000
+#define XAUTH_MS	60000
+
+struct ike_sa *sa_new(const uint8_t icky[8], const struct sockaddr_in *peer)
+{
+	struct ike_sa *sa = calloc(1, sizeof *sa);
+	uint64_t r;
+
+	if (!sa)
+		return NULL;
+	memcpy(sa->icky, icky, 8);
+	random_bytes(sa->rcky, 8);
+	random_bytes(&r, sizeof r);
+	/* The owning worker is in the top byte so any process can route by sid. */
+	sa->sid = (uint64_t)ike.c.index << 56 | (r & 0x00ffffffffffffffULL);
+	sa->peer = *peer;
+	sa->peer1 = *peer;
+	sa->created_ms = sa->state_ms = now_ms();
+	sa->next = ike.sas;
+	ike.sas = sa;
+	return sa;
+}
+
+struct ike_sa *sa_find(const uint8_t icky[8], const uint8_t rcky[8])
+{
+	for (struct ike_sa *sa = ike.sas; sa; sa = sa->next)
+		if (!memcmp(sa->icky, icky, 8) && !memcmp(sa->rcky, rcky, 8))
+			return sa;
+	return NULL;
+}
+
+/* A retransmitted message 1 carries a zero responder cookie. */
+struct ike_sa *sa_find_half(const uint8_t icky[8], const struct sockaddr_in *peer)
+{
+	for (struct ike_sa *sa = ike.sas; sa; sa = sa->next)
+		if (!memcmp(sa->icky, icky, 8) && sa->peer.sin_addr.s_addr == peer->sin_addr.s_addr)
+			return sa;
+	return NULL;
+}
+
+struct ike_sa *sa_by_sid(uint64_t sid)
+{
+	for (struct ike_sa *sa = ike.sas; sa; sa = sa->next)
+		if (sa->sid == sid)
+			return sa;
+	return NULL;
+}
+
+void sa_set_state(struct ike_sa *sa, enum sa_state st)
+{
+	sa->state = st;
+	sa->state_ms = now_ms();
+}
+
+const char *sa_peer_str(const struct ike_sa *sa)
+{
+	static char buf[40];
+	char a[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &sa->peer.sin_addr, a, sizeof a);
+	snprintf(buf, sizeof buf, "%s:%u", a, ntohs(sa->peer.sin_port));
+	return buf;
+}
+
+static void sa_unlink(struct ike_sa *sa)
+{
+	for (struct ike_sa **pp = &ike.sas; *pp; pp = &(*pp)->next)
+		if (*pp == sa) {
+			*pp = sa->next;
+			return;
+		}
+}
+
+static void sa_free(struct ike_sa *sa)
+{
+	sa_unlink(sa);
+	dh_free(sa->dh);
+	free(sa->sai_b);
+	free(sa->last_out);
+	explicit_bzero(sa, sizeof *sa);
+	free(sa);
+}
+
+static void sa_release_children(struct ike_sa *sa, bool notify)
+{
+	for (int i = 0; i < SA_CHILDREN; i++) {
+		struct child_sa *ch = &sa->children[i];
+		uint8_t spi[4];
+
+		if (!ch->used)
+			continue;
+		if (notify) {
+			uint32_t n = htonl(ch->spi_in);
+
+			memcpy(spi, &n, 4);
+			info_send_delete(sa, PROTO_ESP, spi, 4);
+		}
+		peers_remove_child(sa, ch);
+		peers_db_child_sa(sa, ch, true);
+		ch->used = false;
+	}
+}
+
+void sa_end(struct ike_sa *sa, const char *cause, bool notify)
+{
+	bool phase1_done = sa->state >= ST_XAUTH_REQ;
+
+	sa_release_children(sa, notify && phase1_done);
+	if (notify && phase1_done) {
+		uint8_t ck[16];
+
+		memcpy(ck, sa->icky, 8);
+		memcpy(ck + 8, sa->rcky, 8);
+		info_send_delete(sa, PROTO_ISAKMP, ck, 16);
+	}
+	if (sa->addr) {
+		struct ipc_lease_free f = { .sid = sa->sid, .addr = sa->addr };
+
+		ipc_strcpy(f.pool, sizeof f.pool, sa->pool);
+		peers_send(ROLE_POOLD, 0, IPC_LEASE_FREE, 0, &f, sizeof f);
+	}
+	if (sa->session_in_db) {
+		struct ipc_db_session_end e = { .sid = sa->sid, .end_time = now_wall() };
+
+		ipc_strcpy(e.cause, sizeof e.cause, cause);
+		peers_send(ROLE_DB, 0, IPC_DB_SESSION_END, 0, &e, sizeof e);
+		log_notice("session ended: user %s peer %s cause %s", sa->user, sa_peer_str(sa), cause);
+	}
+	if (phase1_done)
+		peers_db_ike_sa(sa, true);
+	sa_free(sa);
+}
+
+/* Abandons exchanges the client stopped answering. */
+void sa_tick(void)
+{
+	long long now = now_ms();
+	struct ike_sa *next;
+
+	for (struct ike_sa *sa = ike.sas; sa; sa = next) {
+		long long idle = now - sa->state_ms;
+
+		next = sa->next;
+		if (sa->state == ST_AM_SENT2 && idle > HALF_OPEN_MS) {
+			log_warn("peer %s group %s: aggressive mode abandoned after message 2: "
+				 "no valid message 3 (the client probably rejected our hash: "
+				 "pre-shared key mismatch)", sa_peer_str(sa), sa->group_name);
+			sa_end(sa, "timeout", false);
+		} else if (sa->state == ST_AM_WAIT_SKEYID && idle > HALF_OPEN_MS) {
+			sa_end(sa, "timeout", false);
+		} else if (sa->state >= ST_XAUTH_REQ && sa->state <= ST_CFG_LEASE && idle > XAUTH_MS) {
+			log_warn("peer %s user %s: XAUTH/mode-config not completed, giving up",
+				 sa_peer_str(sa), sa->user[0] ? sa->user : "-");
+			sa_end(sa, "timeout", true);
+		}
+	}
+}
+
+bool sa_spi_in_use(uint32_t spi)
+{
+	for (struct ike_sa *sa = ike.sas; sa; sa = sa->next)
+		for (int i = 0; i < SA_CHILDREN; i++)
+			if (sa->children[i].used && sa->children[i].spi_in == spi)
+				return true;
+	return false;
+}

@@ -1,0 +1,126 @@
+/* XAUTH (draft-beaulieu-ike-xauth-02), the gateway's side: after phase 1
+ * we send CFG_REQUEST(user, password); the client's CFG_REPLY goes to
+ * authd; its verdict returns as CFG_SET(STATUS) which the client ACKs. */
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+
+static void send_attrs(struct ike_sa *sa, uint32_t msgid, uint8_t cfg_type, uint16_t ident,
+		       void (*fill)(struct ike_sa *, struct v1_out *))
+{
+	struct v1_out o;
+	size_t hash, attr;
+
+	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_TRANSACTION, 0, msgid);
+	hash = crypt_reserve_hash(sa, &o);
+	attr = v1_out_open(&o, PL_ATTR);
+	wbuf_u8(&o.w, cfg_type);
+	wbuf_u8(&o.w, 0);
+	wbuf_u16(&o.w, ident);
+	fill(sa, &o);
+	v1_out_close(&o, attr);
+	crypt_seal_send(sa, &o, hash, NULL, 0);
+	net_set_reply(sa, o.buf, o.w.len);
+}
+
+static void fill_request(struct ike_sa *sa, struct v1_out *o)
+{
+	(void)sa;
+	v1_out_attr16(o, CA_XAUTH_TYPE, 0);	/* generic */
+	v1_out_attr_var(o, CA_XAUTH_USER_NAME, NULL, 0);
+	v1_out_attr_var(o, CA_XAUTH_USER_PASSWORD, NULL, 0);
+}
+
+static void fill_ok(struct ike_sa *sa, struct v1_out *o)
+{
+	(void)sa;
+	v1_out_attr16(o, CA_XAUTH_STATUS, 1);
+}
+
+static void fill_fail(struct ike_sa *sa, struct v1_out *o)
+{
+	(void)sa;
+	v1_out_attr16(o, CA_XAUTH_STATUS, 0);
+}
+
+void xauth_start(struct ike_sa *sa)
+{
+	sa->xauth_msgid = crypt_new_msgid();
+	sa_set_state(sa, ST_XAUTH_REQ);
+	send_attrs(sa, sa->xauth_msgid, CFG_REQUEST, 1, fill_request);
+}
+
+static bool copy_attr_string(const struct v1_attr *a, char *out, size_t cap)
+{
+	if (a->tv || a->len >= cap || (a->len && memchr(a->val, 0, a->len)))
+		return false;
+	memcpy(out, a->val, a->len);
+	out[a->len] = 0;
+	return true;
+}
+
+static void xauth_reply(struct ike_sa *sa, struct rbuf *attrs)
+{
+	struct ipc_auth q = { .sid = sa->sid, .peer_addr = sa->peer.sin_addr.s_addr,
+			      .peer_port = ntohs(sa->peer.sin_port) };
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+	struct v1_attr a;
+	bool user = false, pass = false;
+
+	while (v1_next_attr(attrs, &a)) {
+		if (a.type == CA_XAUTH_USER_NAME)
+			user = copy_attr_string(&a, q.user, sizeof q.user);
+		else if (a.type == CA_XAUTH_USER_PASSWORD)
+			pass = copy_attr_string(&a, q.pass, sizeof q.pass);
+	}
+	if (!user || !pass || !tg) {
+		log_warn("peer %s: XAUTH reply without user name or password", sa_peer_str(sa));
+		explicit_bzero(&q, sizeof q);
+		sa_end(sa, "auth-failed", true);
+		return;
+	}
+	ipc_strcpy(sa->user, sizeof sa->user, q.user);
+	ipc_strcpy(q.tunnel_group, sizeof q.tunnel_group, sa->group_name);
+	ipc_strcpy(q.server_group, sizeof q.server_group,
+		   tg->auth_server_group[0] ? tg->auth_server_group : "LOCAL");
+	sa_set_state(sa, ST_XAUTH_CHECK);
+	peers_send(ROLE_AUTHD, 0, IPC_AUTH, 0, &q, sizeof q);
+	explicit_bzero(&q, sizeof q);
+}
+
+void xauth_input(struct ike_sa *sa, const struct v1_msg *m, uint8_t cfg_type, struct rbuf *attrs)
+{
+	if (cfg_type == CFG_REPLY && sa->state == ST_XAUTH_REQ && m->msgid == sa->xauth_msgid) {
+		xauth_reply(sa, attrs);
+	} else if (cfg_type == CFG_ACK && sa->state == ST_XAUTH_SET) {
+		sa_set_state(sa, ST_CFG_WAIT);
+	} else if (cfg_type == CFG_ACK && sa->state == ST_XAUTH_FAILED) {
+		sa_end(sa, "auth-failed", true);
+	} else {
+		log_debug("peer %s: unexpected XAUTH message type %u", sa_peer_str(sa), cfg_type);
+	}
+}
+
+void xauth_answer(const struct ipc_auth_ans *a)
+{
+	struct ike_sa *sa = sa_by_sid(a->sid);
+	char msg[sizeof a->message];
+
+	if (!sa || sa->state != ST_XAUTH_CHECK)
+		return;
+	ipc_strcpy(msg, sizeof msg, a->message);
+	if (a->result != AUTH_OK) {
+		log_warn("peer %s group %s user %s: XAUTH failed: %s", sa_peer_str(sa),
+			 sa->group_name, sa->user, msg[0] ? msg : "rejected");
+		sa_set_state(sa, ST_XAUTH_FAILED);
+		send_attrs(sa, crypt_new_msgid(), CFG_SET, 2, fill_fail);
+		return;
+	}
+	log_notice("peer %s group %s user %s: XAUTH succeeded", sa_peer_str(sa), sa->group_name,
+		   sa->user);
+	peers_db_session_new(sa);
+	peers_db_ike_sa(sa, false);
+	sa_set_state(sa, ST_XAUTH_SET);
+	send_attrs(sa, crypt_new_msgid(), CFG_SET, 2, fill_ok);
+}

@@ -1,0 +1,121 @@
+/* Checks that need the whole file: every queued reference names an object
+ * that exists (errors point at the referring token), then the built-in
+ * defaults and the documented orderings. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf_priv.h"
+
+static bool has_dynmap(const struct conf *c, const char *name)
+{
+	for (int i = 0; i < c->n_dynmaps; i++)
+		if (strcmp(c->dynmaps[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool has_cmap(const struct conf *c, const char *name)
+{
+	for (int i = 0; i < c->n_cmaps; i++)
+		if (strcmp(c->cmaps[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+static bool split_ok(const struct conf *c, const char *gp_name)
+{
+	const struct conf_group_policy *g = conf_group_policy(c, gp_name);
+
+	return !g || g->split_policy == SPLIT_TUNNELALL || g->split_acl[0];
+}
+
+static bool ref_ok(const struct conf *c, const struct conf_ref *r)
+{
+	switch (r->kind) {
+	case REF_POOL: return conf_pool(c, r->name) != NULL;
+	case REF_GPOLICY: return conf_group_policy(c, r->name) != NULL;
+	case REF_SERVER_GROUP: return strcmp(r->name, "LOCAL") == 0 || conf_aaa_server(c, r->name);
+	case REF_TSET: return conf_transform_set(c, r->name) != NULL;
+	case REF_DYNMAP: return has_dynmap(c, r->name);
+	case REF_ACL: return conf_acl_next(c, r->name, NULL) != NULL;
+	case REF_NAMEIF: return conf_iface_by_nameif(c, r->name) != NULL;
+	case REF_CMAP: return has_cmap(c, r->name);
+	case REF_SPLIT_NEEDS_ACL: return split_ok(c, r->name);
+	default: return false;
+	}
+}
+
+static bool ref_fail(struct conf_parser *p, const struct conf_ref *r)
+{
+	static const char *const what[] = {
+		[REF_POOL] = "address pool '%s' is not defined, expected an `ip local pool %s FIRST-LAST mask M` line",
+		[REF_GPOLICY] = "group-policy '%s' is not defined, expected a `group-policy %s internal` line",
+		[REF_SERVER_GROUP] = "aaa-server group '%s' is not defined, expected LOCAL or an `aaa-server %s protocol radius` line",
+		[REF_TSET] = "transform-set '%s' is not defined, expected a `crypto ipsec ikev1 transform-set %s ENC [AUTH]` line",
+		[REF_DYNMAP] = "dynamic-map '%s' is not defined, expected a `crypto dynamic-map %s SEQ set ikev1 transform-set T` line",
+		[REF_ACL] = "access-list '%s' is not defined, expected an `access-list %s standard permit ...` line",
+		[REF_NAMEIF] = "no interface has nameif '%s', expected an interface with ` nameif %s`",
+		[REF_CMAP] = "crypto map '%s' has no entries, expected a `crypto map %s SEQ ipsec-isakmp dynamic D` line",
+		[REF_SPLIT_NEEDS_ACL] = "group-policy '%s' splits the tunnel without a network list, expected ` split-tunnel-network-list value ACL` in group-policy %s",
+	};
+
+	return conf_fail_at(p, r->line, r->col, what[r->kind], r->name, r->name);
+}
+
+static int cmp_policy(const void *a, const void *b)
+{
+	const struct conf_isakmp_policy *x = a, *y = b;
+
+	return (x->priority > y->priority) - (x->priority < y->priority);
+}
+
+static int cmp_dynmap(const void *a, const void *b)
+{
+	const struct conf_dynamic_map *x = a, *y = b;
+	int n = strcmp(x->name, y->name);
+
+	return n ? n : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+static int cmp_cmap(const void *a, const void *b)
+{
+	const struct conf_crypto_map *x = a, *y = b;
+	int n = strcmp(x->name, y->name);
+
+	return n ? n : (x->seq > y->seq) - (x->seq < y->seq);
+}
+
+/* The ASA's built-in group policy: tunnel everything, no attributes. */
+static bool add_default_policy(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+
+	if (conf_group_policy(c, "DfltGrpPolicy"))
+		return true;
+	struct conf_group_policy *g = CONF_NEW(p, c->gpolicies, c->n_gpolicies);
+
+	if (!g)
+		return false;
+	snprintf(g->name, sizeof g->name, "DfltGrpPolicy");
+	g->split_policy = SPLIT_TUNNELALL;
+	return true;
+}
+
+bool conf_finish(struct conf_parser *p)
+{
+	struct conf *c = p->c;
+
+	if (!add_default_policy(p))
+		return false;
+	for (int i = 0; i < p->n_refs; i++)
+		if (!ref_ok(c, &p->refs[i]))
+			return ref_fail(p, &p->refs[i]);
+	if (c->n_policies > 1)
+		qsort(c->policies, (size_t)c->n_policies, sizeof c->policies[0], cmp_policy);
+	if (c->n_dynmaps > 1)
+		qsort(c->dynmaps, (size_t)c->n_dynmaps, sizeof c->dynmaps[0], cmp_dynmap);
+	if (c->n_cmaps > 1)
+		qsort(c->cmaps, (size_t)c->n_cmaps, sizeof c->cmaps[0], cmp_cmap);
+	return true;
+}

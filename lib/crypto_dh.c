@@ -1,0 +1,269 @@
+/* MODP Diffie-Hellman (IKEv1 groups 1, 2, 5, 14) over OpenSSL 3 EVP_PKEY.
+ * The group parameters are built from the RFC primes with generator 2;
+ * public values and shared secrets are always modulus-length, left-padded
+ * with zeros, as RFC 2409 section 5 requires on the wire and in g^xy. */
+#include "crypto.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/dh.h>	/* EVP_PKEY_CTX_set_dh_pad (not deprecated) */
+#include <openssl/evp.h>
+#include <openssl/param_build.h>
+
+#include "crypto_internal.h"
+#include "log.h"
+
+/* The primes, as printed in the RFCs (p = 2^N - 2^(N-64) - 1 +
+ * 2^64 * ([2^(N-130) pi] + k)); the unit test checks each is prime, of
+ * the right size, and equal to one recomputed from that formula. */
+/* RFC 2409 6.1, First Oakley Group, 768 bits */
+static const char modp1_hex[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+	"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+	"4FE1356D6D51C245E485B576625E7EC6F44C42E9A63A3620FFFFFFFFFFFFFFFF";
+
+/* RFC 2409 6.2, Second Oakley Group, 1024 bits */
+static const char modp2_hex[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+	"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+	"4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE65381FFFFFFFFFFFFFFFF";
+
+/* RFC 3526 2, 1536-bit MODP Group */
+static const char modp5_hex[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+	"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+	"4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
+	"98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB"
+	"9ED529077096966D670C354E4ABC9804F1746C08CA237327FFFFFFFFFFFFFFFF";
+
+/* RFC 3526 3, 2048-bit MODP Group */
+static const char modp14_hex[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+	"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+	"4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
+	"98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB"
+	"9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
+	"3995497CEA956AE515D2261898FA051015728E5A8AACAA68FFFFFFFFFFFFFFFF";
+
+struct modp {
+	int group;
+	size_t len;		/* bytes */
+	const char *hex;
+};
+
+static const struct modp modp_groups[] = {
+	{ 1, 96, modp1_hex },
+	{ 2, 128, modp2_hex },
+	{ 5, 192, modp5_hex },
+	{ 14, 256, modp14_hex },
+};
+#define NGROUPS (sizeof modp_groups / sizeof modp_groups[0])
+
+struct dh {
+	int group;
+	size_t len;
+	EVP_PKEY *key;
+};
+
+/* Built once, kept for the life of the process. */
+static EVP_PKEY *group_params[NGROUPS];
+
+static int group_index(int group)
+{
+	for (size_t i = 0; i < NGROUPS; i++)
+		if (modp_groups[i].group == group)
+			return (int)i;
+	return -1;
+}
+
+size_t dh_pub_len(int group)
+{
+	int i = group_index(group);
+
+	return i < 0 ? 0 : modp_groups[i].len;
+}
+
+bool dh_prime(int group, uint8_t *out, size_t len)
+{
+	int i = group_index(group);
+	BIGNUM *p = NULL;
+	bool ok;
+
+	if (i < 0 || len != modp_groups[i].len || !BN_hex2bn(&p, modp_groups[i].hex))
+		return false;
+	ok = BN_bn2binpad(p, out, (int)len) == (int)len;
+	BN_free(p);
+	return ok;
+}
+
+/* An EVP_PKEY "DH" from the group's p and g plus, optionally, a public
+ * and a private value; selection says which parts fromdata takes. */
+static EVP_PKEY *dh_pkey_build(int gi, const BIGNUM *pub, const BIGNUM *priv, int selection)
+{
+	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
+	BIGNUM *p = NULL, *g = BN_new();
+	OSSL_PARAM *params = NULL;
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pkey = NULL;
+
+	if (!bld || !g || !BN_hex2bn(&p, modp_groups[gi].hex) || !BN_set_word(g, 2) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
+	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) ||
+	    (pub && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, pub)) ||
+	    (priv && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) ||
+	    !(params = OSSL_PARAM_BLD_to_param(bld)) ||
+	    !(ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL)) ||
+	    EVP_PKEY_fromdata_init(ctx) <= 0 ||
+	    EVP_PKEY_fromdata(ctx, &pkey, selection, params) <= 0)
+		pkey = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	OSSL_PARAM_free(params);
+	OSSL_PARAM_BLD_free(bld);
+	BN_free(p);
+	BN_free(g);
+	return pkey;
+}
+
+/* The group's domain parameters, built once. */
+static EVP_PKEY *dh_group_params(int gi)
+{
+	if (!group_params[gi])
+		group_params[gi] = dh_pkey_build(gi, NULL, NULL, EVP_PKEY_KEY_PARAMETERS);
+	return group_params[gi];
+}
+
+/* One exchange in the smallest group, so every method DH needs (key
+ * management, key exchange, the private DRBG) is fetched and cached by
+ * OpenSSL before the sandbox closes. */
+static bool dh_self_test(void)
+{
+	struct dh *a = dh_new(1), *b = dh_new(1);
+	uint8_t pa[96], pb[96], sa[96], sb[96];
+	bool ok = a && b && dh_public(a, pa, 96) && dh_public(b, pb, 96) &&
+		  dh_shared(a, pb, 96, sa, 96) && dh_shared(b, pa, 96, sb, 96) &&
+		  memcmp(sa, sb, 96) == 0;
+
+	dh_free(a);
+	dh_free(b);
+	return ok;
+}
+
+void crypto_dh_preload(void)
+{
+	for (size_t i = 0; i < NGROUPS; i++)
+		if (!dh_group_params((int)i))
+			fatal("crypto: cannot build DH group %d", modp_groups[i].group);
+	if (!dh_self_test())
+		fatal("crypto: DH self-test failed");
+}
+
+static struct dh *dh_wrap(int gi, EVP_PKEY *key)
+{
+	struct dh *d;
+
+	if (!key)
+		return NULL;
+	d = calloc(1, sizeof *d);
+	if (!d) {
+		EVP_PKEY_free(key);
+		return NULL;
+	}
+	d->group = modp_groups[gi].group;
+	d->len = modp_groups[gi].len;
+	d->key = key;
+	return d;
+}
+
+struct dh *dh_new(int group)
+{
+	int gi = group_index(group);
+	EVP_PKEY *params, *key = NULL;
+	EVP_PKEY_CTX *ctx;
+
+	if (gi < 0 || !(params = dh_group_params(gi)))
+		return NULL;
+	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 || EVP_PKEY_generate(ctx, &key) <= 0)
+		key = NULL;
+	EVP_PKEY_CTX_free(ctx);
+	return dh_wrap(gi, key);
+}
+
+struct dh *dh_new_with_private(int group, const uint8_t *priv, size_t len)
+{
+	int gi = group_index(group);
+	BIGNUM *x, *p = NULL, *g = BN_new(), *y = BN_new();
+	BN_CTX *bnctx = BN_CTX_new();
+	EVP_PKEY *key = NULL;
+
+	x = gi < 0 || len == 0 ? NULL : BN_bin2bn(priv, (int)len, NULL);
+	/* fromdata does not derive the public value: compute g^x mod p. */
+	if (x && g && y && bnctx && BN_hex2bn(&p, modp_groups[gi].hex) && BN_set_word(g, 2) &&
+	    BN_mod_exp(y, g, x, p, bnctx))
+		key = dh_pkey_build(gi, y, x, EVP_PKEY_KEYPAIR);
+	BN_CTX_free(bnctx);
+	BN_clear_free(x);
+	BN_free(p);
+	BN_free(g);
+	BN_free(y);
+	return gi < 0 ? NULL : dh_wrap(gi, key);
+}
+
+bool dh_public(struct dh *d, uint8_t *out, size_t len)
+{
+	BIGNUM *pub = NULL;
+	bool ok;
+
+	if (!d || len != d->len || !EVP_PKEY_get_bn_param(d->key, OSSL_PKEY_PARAM_PUB_KEY, &pub))
+		return false;
+	ok = BN_bn2binpad(pub, out, (int)len) == (int)len;
+	BN_free(pub);
+	return ok;
+}
+
+/* The peer's public value as a key of our group; NULL if out of range. */
+static EVP_PKEY *dh_peer_key(int gi, const uint8_t *peer, size_t len)
+{
+	BIGNUM *y = BN_bin2bn(peer, (int)len, NULL);
+	EVP_PKEY *key = y ? dh_pkey_build(gi, y, NULL, EVP_PKEY_PUBLIC_KEY) : NULL;
+
+	BN_free(y);
+	return key;
+}
+
+bool dh_shared(struct dh *d, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t len)
+{
+	EVP_PKEY_CTX *ctx = NULL;
+	EVP_PKEY *pk;
+	size_t outl = len;
+	bool ok;
+
+	/* RFC 2409 section 5: KE data MUST be the length of the prime. */
+	if (!d || peer_len != d->len || len != d->len)
+		return false;
+	pk = dh_peer_key(group_index(d->group), peer, peer_len);
+	/* set_peer validates the value (1 < y < p-1, and the subgroup
+	 * when OpenSSL knows q); dh_pad keeps leading zero octets. */
+	ok = pk && (ctx = EVP_PKEY_CTX_new_from_pkey(NULL, d->key, NULL)) &&
+	     EVP_PKEY_derive_init(ctx) > 0 && EVP_PKEY_CTX_set_dh_pad(ctx, 1) > 0 &&
+	     EVP_PKEY_derive_set_peer(ctx, pk) > 0 && EVP_PKEY_derive(ctx, out, &outl) > 0 &&
+	     outl == len;
+	EVP_PKEY_CTX_free(ctx);
+	EVP_PKEY_free(pk);
+	return ok;
+}
+
+void dh_free(struct dh *d)
+{
+	if (!d)
+		return;
+	EVP_PKEY_free(d->key);
+	free(d);
+}

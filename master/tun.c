@@ -1,0 +1,138 @@
+/* The TUN device: one multi-queue interface, one queue per ESP worker,
+ * up with MTU 1400, no IPv6 (the kernel would send RS/MLD into it), and a
+ * route for every address pool so replies to clients enter the tunnel. */
+#include "master.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <net/route.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int tun_open_queue(void)
+{
+	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE };
+	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (fd < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", MASTER_TUN_NAME);
+	if (ioctl(fd, TUNSETIFF, &ifr) < 0) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+static int tun_bring_up(void)
+{
+	struct ifreq ifr = { 0 };
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc = -1;
+
+	if (s < 0)
+		return -1;
+	snprintf(ifr.ifr_name, sizeof ifr.ifr_name, "%s", MASTER_TUN_NAME);
+	ifr.ifr_mtu = MASTER_TUN_MTU;
+	if (ioctl(s, SIOCSIFMTU, &ifr) < 0)
+		goto out;
+	if (ioctl(s, SIOCGIFFLAGS, &ifr) < 0)
+		goto out;
+	ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+	rc = ioctl(s, SIOCSIFFLAGS, &ifr);
+out:
+	close(s);
+	return rc;
+}
+
+/* Best effort: a kernel without IPv6 has no such file. */
+static void tun_disable_ipv6(void)
+{
+	int fd = open("/proc/sys/net/ipv6/conf/" MASTER_TUN_NAME "/disable_ipv6",
+		      O_WRONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return;
+	if (write(fd, "1\n", 2) != 2)
+		log_debug("disable_ipv6 on %s failed", MASTER_TUN_NAME);
+	close(fd);
+}
+
+int master_open_tun(struct master *m)
+{
+	for (int i = 0; i < m->n_esp; i++) {
+		m->res.tun[i] = tun_open_queue();
+		if (m->res.tun[i] < 0) {
+			log_err("TUN %s queue %d: %s", MASTER_TUN_NAME, i, strerror(errno));
+			return -1;
+		}
+	}
+	if (tun_bring_up() < 0) {
+		log_err("bringing %s up (mtu %d): %s", MASTER_TUN_NAME, MASTER_TUN_MTU,
+			strerror(errno));
+		return -1;
+	}
+	tun_disable_ipv6();
+	log_info("%s up, %d queue%s, mtu %d", MASTER_TUN_NAME, m->n_esp, m->n_esp == 1 ? "" : "s",
+		 MASTER_TUN_MTU);
+	return 0;
+}
+
+static int tun_route(uint32_t net, uint32_t mask)
+{
+	struct rtentry rt = { .rt_flags = RTF_UP, .rt_dev = (char *)MASTER_TUN_NAME };
+	struct sockaddr_in *dst = (struct sockaddr_in *)&rt.rt_dst;
+	struct sockaddr_in *msk = (struct sockaddr_in *)&rt.rt_genmask;
+	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	int rc;
+
+	if (s < 0)
+		return -1;
+	dst->sin_family = AF_INET;
+	dst->sin_addr.s_addr = net;
+	msk->sin_family = AF_INET;
+	msk->sin_addr.s_addr = mask;
+	rc = ioctl(s, SIOCADDRT, &rt);
+	if (rc < 0 && errno == EEXIST)
+		rc = 0;
+	close(s);
+	return rc;
+}
+
+static void tun_pool_route(const struct conf_pool *p, uint32_t net, uint32_t mask)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &net, a, sizeof a);
+	inet_ntop(AF_INET, &mask, b, sizeof b);
+	if (tun_route(net, mask) < 0)
+		log_err("route %s/%s dev %s for pool %s: %s", a, b, MASTER_TUN_NAME, p->name,
+			strerror(errno));
+	else
+		log_info("route %s/%s dev %s (pool %s)", a, b, MASTER_TUN_NAME, p->name);
+}
+
+/* The pool's covering prefix by its mask; a pool that spans two such
+ * networks gets a route for each end. */
+void master_add_pool_routes(struct master *m)
+{
+	for (int i = 0; i < m->conf.n_pools; i++) {
+		const struct conf_pool *p = &m->conf.pools[i];
+		uint32_t mask = p->mask;
+
+		tun_pool_route(p, p->first & mask, mask);
+		if ((p->last & mask) != (p->first & mask))
+			tun_pool_route(p, p->last & mask, mask);
+	}
+}
