@@ -1,6 +1,7 @@
 /* ravpnctl: show sessions and pools from the database, send operator
  * commands to ravpnd, hash passwords for the config. */
 #include "ctl.h"
+#include "log.h"
 #include "../db/db_schema.h"
 
 #include <getopt.h>
@@ -93,6 +94,9 @@ int main(int argc, char **argv)
 	struct ctl_opts o = { DB_DEFAULT_PATH, CTL_DEFAULT_SOCKET, CTL_DEFAULT_CONFIG, false };
 	int opt;
 
+	/* Library log lines (ipc.c) would add a second line to our one-line
+	 * errors; ravpnctl reports failures itself. */
+	log_init("ravpnctl", false, false);
 	/* GNU getopt permutes, so options may follow the command words. */
 	while ((opt = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
 		switch (opt) {

@@ -121,7 +121,7 @@ static void text_pool(const struct conf_pool *p, const struct leases *l, bool ad
 	long long cap = capacity(p), used = in_use(l, p->name);
 
 	ip(p->first, b), ip(p->last, e), ip(p->mask, m);
-	printf("%-16s %-15s %-15s %-15s %-8lld %-8lld\n", p->name, b, e, m,
+	printf("%-16s %-15s %-15s %-15s %-8lld %lld\n", p->name, b, e, m,
 	       cap > used ? cap - used : 0, used);
 	if (!addrs)
 		return;
@@ -143,7 +143,7 @@ static void print_pools(const struct ctl_opts *o, const struct conf *c, const ch
 		ctl_json_init(&j, stdout);
 		ctl_json_begin_array(&j);
 	} else {
-		printf("%-16s %-15s %-15s %-15s %-8s %-8s\n", "Pool", "Begin", "End", "Mask",
+		printf("%-16s %-15s %-15s %-15s %-8s %s\n", "Pool", "Begin", "End", "Mask",
 		       "Free", "In use");
 	}
 	for (int i = 0; i < c->n_pools; i++) {

@@ -84,7 +84,11 @@ static void on_wiring(const struct ipc_msg *m)
 		if (ch.peer_role < ROLE_MAX && ch.peer_index < MAX_WORKERS)
 			drop_channel(ch.peer_role, ch.peer_index);
 	}
-	if (!child_handle_wiring(&c, m, &role, &index) || role < 0 || index < 0)
+	if (!child_handle_wiring(&c, m, &role, &index)) {
+		log_warn("db: unexpected %s from master", ipc_type_name(m->hdr.type));
+		return;
+	}
+	if (role < 0 || index < 0)
 		return;
 	watch(c.chan[role][index], chan_tag(role, index));
 	if (role == ROLE_ESP && d.h) {

@@ -3,9 +3,12 @@
 #include "log.h"
 
 #include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 int db_exec(sqlite3 *h, const char *sql)
 {
@@ -90,14 +93,29 @@ static int recover(struct db *d, long long now)
 	return db_exec(d->h, "DELETE FROM ike_sas; DELETE FROM child_sas; DELETE FROM leases;");
 }
 
+/* The file is 0640 so group ravpn (ravpnctl) can read it; SQLite gives
+ * -wal and -shm the mode of the database file.  Done with open+fchmod
+ * rather than umask(), which the db's seccomp filter does not allow. */
+static void make_group_readable(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0640);
+
+	if (fd < 0) {
+		log_warn("db: %s: %s", path, strerror(errno));
+		return;
+	}
+	if (fchmod(fd, 0640) < 0)
+		log_warn("db: chmod %s: %s", path, strerror(errno));
+	close(fd);
+}
+
 int db_open(struct db *d, const char *path, long long now)
 {
-	mode_t old = umask(027);	/* 0640: group ravpn (ravpnctl) reads */
 	int rc;
 
 	memset(d, 0, sizeof *d);
+	make_group_readable(path);
 	rc = sqlite3_open_v2(path, &d->h, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL);
-	umask(old);
 	if (rc != SQLITE_OK) {
 		log_err("db: open %s: %s", path, d->h ? sqlite3_errmsg(d->h) : "out of memory");
 		db_close(d);

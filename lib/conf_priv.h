@@ -12,7 +12,7 @@
 
 #include "conf.h"
 
-#define CONF_MAX_TOK	32
+#define CONF_MAX_TOK	64
 
 /* printf arguments for a token in a message: "%.*s", CONF_TOK(t) */
 #define CONF_TOK(t)	(int)((t)->len > 48 ? 48 : (t)->len), (t)->s

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,7 +30,7 @@ static const char *const sb_base[] = {
 	"mprotect", "fstat", "newfstatat", "lseek", "exit", "exit_group", "rt_sigreturn",
 	"rt_sigprocmask", "rt_sigaction", "getpid", "gettid", "sched_yield",
 	"restart_syscall", "fcntl", "getsockname", "getsockopt", "setsockopt", "pipe2",
-	"eventfd2", "timerfd_create", "timerfd_settime", NULL
+	"eventfd2", "timerfd_create", "timerfd_settime", "sched_getaffinity", NULL
 };
 
 /* authd's worker threads (pthread_create); clone3 is answered ENOSYS below
@@ -43,7 +44,7 @@ static const char *const sb_db[] = {
 	"openat", "open", "pread64", "pwrite64", "fsync", "fdatasync", "ftruncate",
 	"unlink", "unlinkat", "getcwd", "stat", "lstat", "access", "faccessat",
 	"faccessat2", "readlink", "readlinkat", "fchown", "fchmod", "geteuid", "getuid",
-	"statx", NULL
+	"statx", "umask", NULL
 };
 
 /* What the ASan/UBSan runtime needs to run and to print a report
@@ -107,6 +108,19 @@ static int sb_allow_threads(scmp_filter_ctx ctx)
 	return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), SCMP_SYS(clone3), 0);
 }
 
+/* glibc probes files now and then (get_nprocs reads /sys when a thread
+ * makes its malloc arena); in the empty chroot those opens would fail
+ * anyway, so they get an error instead of killing the process. */
+static int sb_deny_open(scmp_filter_ctx ctx, enum proc_role role)
+{
+	if (role == ROLE_DB || sb_sanitized())
+		return 0;	/* those allow open/openat outright */
+	if (seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(openat), 0) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(open), 0) < 0)
+		return -1;
+	return 0;
+}
+
 static int sb_role_rules(scmp_filter_ctx ctx, enum proc_role role)
 {
 	switch (role) {
@@ -132,9 +146,11 @@ static int sb_seccomp(enum proc_role role)
 		return -1;
 	}
 	if (sb_allow_names(ctx, sb_base) < 0 || sb_allow_self_signal(ctx) < 0 ||
-	    sb_role_rules(ctx, role) < 0)
+	    sb_role_rules(ctx, role) < 0 || sb_deny_open(ctx, role) < 0)
 		log_err("sandbox: building the seccomp filter for %s failed", role_name(role));
-	else if (sb_sanitized() && sb_allow_names(ctx, sb_sanitizer) < 0)
+	else if (sb_sanitized() && (sb_allow_names(ctx, sb_sanitizer) < 0 ||
+				    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+						     SCMP_A1(SCMP_CMP_EQ, TCGETS)) < 0))
 		log_err("sandbox: sanitizer seccomp rules failed");
 	else if ((rc = seccomp_load(ctx)) < 0)
 		log_err("sandbox: seccomp_load failed: %s", strerror(-rc));

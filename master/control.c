@@ -80,8 +80,12 @@ static void ctl_logoff(struct master *m, int fd, uint32_t ctl_id, const struct i
 		return;
 	}
 	ctl_fill_logoff(&lo, c);
-	log_notice("control: logoff %s%s", c->cmd == CTL_LOGOFF_NAME ? "name " :
-		   c->cmd == CTL_LOGOFF_SID ? "sid " : "all", c->cmd == CTL_LOGOFF_ALL ? "" : c->arg);
+	if (c->cmd == CTL_LOGOFF_NAME)
+		log_notice("control: logoff name %s", c->arg);
+	else if (c->cmd == CTL_LOGOFF_SID)
+		log_notice("control: logoff sid %016llx", (unsigned long long)c->sid);
+	else
+		log_notice("control: logoff all");
 	for (int i = 0; i < m->n_kids; i++) {
 		struct mchild *k = &m->kids[i];
 

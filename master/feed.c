@@ -79,9 +79,12 @@ int master_start_child(struct master *m, struct mchild *k)
  * them gets IPC_START, so none starts with a peer missing. */
 void master_start_all(struct master *m)
 {
-	for (int i = 0; i < m->n_kids; i++)
+	for (int i = 0; i < m->n_kids; i++) {
 		if (master_spawn(m, &m->kids[i]) == 0)
 			master_feed_setup(m, &m->kids[i]);
+		else
+			master_schedule_restart(&m->kids[i]);
+	}
 	master_broker_all(m);
 	for (int i = 0; i < m->n_kids; i++)
 		if (master_child_running(&m->kids[i]))

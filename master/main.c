@@ -111,8 +111,8 @@ static void daemonize(void)
 	dup2(nul, 0);
 	dup2(nul, 1);
 	dup2(nul, 2);
-	if (nul > 2)
-		close(nul);
+	/* nothing inherited from whoever started us stays open in a daemon */
+	close_range(3, ~0U, 0);
 }
 
 static void write_pidfile(const struct master *m)

@@ -135,6 +135,7 @@ void master_broker_all(struct master *m);
 /* supervise.c */
 void master_on_sigchld(struct master *m);
 void master_restart_due(struct master *m, long long now);
+void master_schedule_restart(struct mchild *k);
 long long master_next_restart(const struct master *m);
 
 /* resources.c / tun.c */

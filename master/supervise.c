@@ -36,6 +36,12 @@ static void sup_schedule(struct mchild *k, long long now)
 		k->backoff_ms = SUP_BACKOFF_MAX_MS;
 }
 
+/* For a child that could not even be forked (no SIGCHLD will come). */
+void master_schedule_restart(struct mchild *k)
+{
+	sup_schedule(k, now_ms());
+}
+
 /* The sessions of a dead IKE worker are gone with it: db closes them. */
 static void sup_ike_died(struct master *m, const struct mchild *k)
 {
@@ -87,7 +93,7 @@ void master_restart_due(struct master *m, long long now)
 			continue;
 		k->restart_at_ms = 0;
 		if (master_start_child(m, k) < 0 && k->pid == 0)
-			sup_schedule(k, now);	/* not even forked: try again later */
+			master_schedule_restart(k);	/* not even forked: try later */
 	}
 }
 

@@ -105,7 +105,7 @@ static int tun_route(uint32_t net, uint32_t mask)
 	msk->sin_addr.s_addr = mask;
 	rc = ioctl(s, SIOCADDRT, &rt);
 	if (rc < 0 && errno == EEXIST)
-		rc = 0;
+		rc = 1;
 	close(s);
 	return rc;
 }
@@ -113,13 +113,14 @@ static int tun_route(uint32_t net, uint32_t mask)
 static void tun_pool_route(const struct conf_pool *p, uint32_t net, uint32_t mask)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	int rc = tun_route(net, mask), e = errno;
 
 	inet_ntop(AF_INET, &net, a, sizeof a);
 	inet_ntop(AF_INET, &mask, b, sizeof b);
-	if (tun_route(net, mask) < 0)
+	if (rc < 0)
 		log_err("route %s/%s dev %s for pool %s: %s", a, b, MASTER_TUN_NAME, p->name,
-			strerror(errno));
-	else
+			strerror(e));
+	else if (rc == 0)
 		log_info("route %s/%s dev %s (pool %s)", a, b, MASTER_TUN_NAME, p->name);
 }
 

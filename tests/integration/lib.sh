@@ -6,7 +6,7 @@
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build-asan}
-BIN=$ROOT/$BUILD/bin
+case $BUILD in /*) BIN=$BUILD/bin ;; *) BIN=$ROOT/$BUILD/bin ;; esac
 STATE=${STATE:-$(mktemp -d /tmp/ravpn-test.XXXXXX)}
 chmod 755 "$STATE"
 PIDS=()

@@ -44,7 +44,7 @@ sandboxed() { # sandboxed PID: unprivileged, no caps, NNP, seccomp filter, chroo
 no_psk_in_memory() { /usr/bin/python3 "$ROOT/tests/integration/memscan.py" "$1" groupsecret; }
 
 topo_up || { not_ok "topology"; exit 1; }
-check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$CONF"
+check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$CONF" ${RAVPND_ARGS:-}
 
 # --- force-natt: ESP in UDP 4500 ---
 check "vpnc (force-natt) connects" vpnc_up vpngroup groupsecret alice alicepass force-natt

@@ -189,7 +189,9 @@ static void test_defaults_and_aliases(void **state)
 		"crypto isakmp am-disable\n"
 		"tunnel-group T type remote-access\n"
 		"group-policy DfltGrpPolicy attributes\n"
-		" dns-server value 10.0.0.1 10.0.0.2\n";
+		" dns-server value 10.0.0.1 10.0.0.2\n"
+		" banner value  w1 w2 w3 w4 w5 w6 w7 w8 w9 w10 w11 w12 w13 w14 w15 w16 w17 w18 w19"
+		" w20 w21 w22 w23 w24 w25 w26 w27 w28 w29 w30 w31 w32 w33 w34 w35 w36 w37 w38 w39  \n";
 	struct conf c;
 
 	(void)state;
@@ -242,6 +244,9 @@ static void test_defaults_and_aliases(void **state)
 	assert_int_equal(g->n_dns, 2);
 	assert_int_equal(g->dns[1], ip("10.0.0.2"));
 	assert_int_equal(g->split_policy, SPLIT_TUNNELALL);
+	/* a long banner line: inner blanks kept, the trailing ones dropped */
+	assert_int_equal(strncmp(g->banner, "w1 w2 w3 ", 9), 0);
+	assert_int_equal(strlen(g->banner) - strlen(strstr(g->banner, "w39")), strlen(g->banner) - 3);
 	conf_free(&c);
 }
 
