@@ -152,6 +152,17 @@ static void fill_counters(const struct esp_worker *w, const struct esp_sa *sa,
 	m->drops_other = sa->cnt.drops[ESP_DROP_MALFORMED] + sa->cnt.drops[ESP_DROP_SPOOF];
 }
 
+/* The owning IKE worker keeps the last outbound sequence number so it can
+ * re-install the SA above it after this worker restarts. */
+static void report_seq(struct esp_worker *w, const struct esp_sa *sa)
+{
+	struct ipc_sa_seq m = { .sid = sa->sid, .spi = sa->spi, .seq_out = (uint32_t)sa->seq_out };
+	int ike = w->c->chan[ROLE_IKE][(sa->sid >> 56) % MAX_WORKERS];
+
+	if (sa->dir == SA_OUT && ike >= 0)
+		ipc_send(ike, IPC_SA_SEQ, 0, &m, sizeof m, -1);
+}
+
 void esp_report_counters(struct esp_worker *w)
 {
 	int db = w->c->chan[ROLE_DB][0];
@@ -168,5 +179,6 @@ void esp_report_counters(struct esp_worker *w)
 			return;		/* not marked reported: retried next period */
 		}
 		sa->reported = sa->cnt;
+		report_seq(w, sa);
 	}
 }

@@ -167,6 +167,8 @@ struct esp_sa *esp_sa_add(struct esp_sa_table *t, const struct ipc_sa_add *a)
 		unlink_sa(t, old);
 		free_sa(old);
 	}
+	if (a->dir == SA_OUT && a->seq_out > n->seq_out)
+		n->seq_out = a->seq_out;
 	link_sa(t, n);
 	return n;
 }

@@ -34,6 +34,7 @@ struct child_sa {
 	uint32_t lifetime;
 	uint8_t key_in[128], key_out[128];	/* enc key then auth key */
 	uint8_t enc_len, auth_len;
+	uint32_t seq_out_seen;		/* last outbound sequence number the ESP worker reported */
 };
 
 /* A quick mode in progress (responder side). */
@@ -174,7 +175,8 @@ void modecfg_lease_answer(const struct ipc_lease_ans *a);
 void transaction_input(struct ike_sa *sa, const struct v1_msg *m);
 void qm_input(struct ike_sa *sa, const struct v1_msg *m);
 void info_input(struct ike_sa *sa, const struct v1_msg *m);
-void info_send_delete(struct ike_sa *sa, uint8_t proto, const uint8_t *spi, size_t spi_len);
+/* One informational message deleting the IKE SA and then its ESP SAs. */
+void info_send_delete_all(struct ike_sa *sa);
 void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
 			    uint16_t type);
 

@@ -21,30 +21,43 @@ static void send_info(struct ike_sa *sa, void (*fill)(struct v1_out *, const voi
 	crypt_seal_send(sa, &o, hash, NULL, 0);
 }
 
-struct del_arg {
-	uint8_t proto;
-	const uint8_t *spi;
-	size_t spi_len;
-};
-
-static void fill_delete(struct v1_out *o, const void *arg)
+static void delete_payload(struct v1_out *o, uint8_t proto, uint8_t spi_len, uint16_t n,
+			   const void *spis)
 {
-	const struct del_arg *d = arg;
 	size_t p = v1_out_open(o, PL_DELETE);
 
 	wbuf_u32(&o->w, DOI_IPSEC);
-	wbuf_u8(&o->w, d->proto);
-	wbuf_u8(&o->w, (uint8_t)d->spi_len);
-	wbuf_u16(&o->w, 1);
-	wbuf_bytes(&o->w, d->spi, d->spi_len);
+	wbuf_u8(&o->w, proto);
+	wbuf_u8(&o->w, spi_len);
+	wbuf_u16(&o->w, n);
+	wbuf_bytes(&o->w, spis, (size_t)spi_len * n);
 	v1_out_close(o, p);
 }
 
-void info_send_delete(struct ike_sa *sa, uint8_t proto, const uint8_t *spi, size_t spi_len)
+/* The IKE SA comes first: vpnc answers a lone ESP delete by starting a new
+ * quick mode, but leaves at once when its IKE SA is deleted. */
+static void fill_delete_all(struct v1_out *o, const void *arg)
 {
-	struct del_arg d = { proto, spi, spi_len };
+	const struct ike_sa *sa = arg;
+	uint8_t ck[16], spis[4 * SA_CHILDREN];
+	uint16_t n = 0;
 
-	send_info(sa, fill_delete, &d);
+	memcpy(ck, sa->icky, 8);
+	memcpy(ck + 8, sa->rcky, 8);
+	delete_payload(o, PROTO_ISAKMP, 16, 1, ck);
+	for (int i = 0; i < SA_CHILDREN; i++) {
+		uint32_t spi = htonl(sa->children[i].spi_in);
+
+		if (sa->children[i].used)
+			memcpy(spis + 4 * n++, &spi, 4);
+	}
+	if (n)
+		delete_payload(o, PROTO_ESP, 4, n, spis);
+}
+
+void info_send_delete_all(struct ike_sa *sa)
+{
+	send_info(sa, fill_delete_all, sa);
 }
 
 struct ack_arg {

@@ -37,6 +37,10 @@ static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
 	};
 	const uint8_t *k = in ? ch->key_in : ch->key_out;
 
+	/* A re-install jumps well past what the old worker may have sent
+	 * after its last report (2 s at up to 2 million packets/s). */
+	if (!in && ch->seq_out_seen)
+		a.seq_out = ch->seq_out_seen + (1u << 22);
 	memcpy(a.enc_key, k, ch->enc_len);
 	memcpy(a.auth_key, k + ch->enc_len, ch->auth_len);
 	peers_send(ROLE_ESP, ch->esp_index, IPC_SA_ADD, 0, &a, sizeof a);
@@ -203,8 +207,21 @@ static bool from_master(struct ipc_msg *m)
 	}
 }
 
+static void on_sa_seq(const struct ipc_sa_seq *q)
+{
+	struct ike_sa *sa = sa_by_sid(q->sid);
+
+	for (int i = 0; sa && i < SA_CHILDREN; i++)
+		if (sa->children[i].used && sa->children[i].spi_out == q->spi)
+			sa->children[i].seq_out_seen = q->seq_out;
+}
+
 static bool dispatch(struct ipc_msg *m, int role)
 {
+	if (role == ROLE_ESP && m->hdr.type == IPC_SA_SEQ) {
+		on_sa_seq((const struct ipc_sa_seq *)m->data);
+		return true;
+	}
 	if (role == ROLE_MASTER)
 		return from_master(m);
 	if (role == ROLE_AUTHD && m->hdr.type == IPC_AUTH_ANS) {

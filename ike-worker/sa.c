@@ -92,20 +92,13 @@ static void sa_free(struct ike_sa *sa)
 	free(sa);
 }
 
-static void sa_release_children(struct ike_sa *sa, bool notify)
+static void sa_release_children(struct ike_sa *sa)
 {
 	for (int i = 0; i < SA_CHILDREN; i++) {
 		struct child_sa *ch = &sa->children[i];
-		uint8_t spi[4];
 
 		if (!ch->used)
 			continue;
-		if (notify) {
-			uint32_t n = htonl(ch->spi_in);
-
-			memcpy(spi, &n, 4);
-			info_send_delete(sa, PROTO_ESP, spi, 4);
-		}
 		peers_remove_child(sa, ch);
 		peers_db_child_sa(sa, ch, true);
 		ch->used = false;
@@ -116,14 +109,9 @@ void sa_end(struct ike_sa *sa, const char *cause, bool notify)
 {
 	bool phase1_done = sa->state >= ST_XAUTH_REQ;
 
-	sa_release_children(sa, notify && phase1_done);
-	if (notify && phase1_done) {
-		uint8_t ck[16];
-
-		memcpy(ck, sa->icky, 8);
-		memcpy(ck + 8, sa->rcky, 8);
-		info_send_delete(sa, PROTO_ISAKMP, ck, 16);
-	}
+	if (notify && phase1_done)
+		info_send_delete_all(sa);
+	sa_release_children(sa);
 	if (sa->addr) {
 		struct ipc_lease_free f = { .sid = sa->sid, .addr = sa->addr };
 

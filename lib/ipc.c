@@ -34,6 +34,7 @@ static const struct ipc_type_info ipc_types[IPC_TYPE_MAX] = {
 	FIXED(IPC_LEASE_FREE, struct ipc_lease_free, false),
 	FIXED(IPC_SA_ADD, struct ipc_sa_add, false),
 	FIXED(IPC_SA_DEL, struct ipc_sa_del, false),
+	FIXED(IPC_SA_SEQ, struct ipc_sa_seq, false),
 	FIXED(IPC_DB_SESSION_NEW, struct ipc_db_session_new, false),
 	FIXED(IPC_DB_SESSION_UPD, struct ipc_db_session_upd, false),
 	FIXED(IPC_DB_SESSION_END, struct ipc_db_session_end, false),

@@ -63,6 +63,7 @@ enum ipc_type {
 	/* ike -> esp */
 	IPC_SA_ADD,		/* struct ipc_sa_add */
 	IPC_SA_DEL,		/* struct ipc_sa_del */
+	IPC_SA_SEQ,		/* esp -> ike: struct ipc_sa_seq, every few seconds */
 
 	/* anyone -> db: events; db never answers */
 	IPC_DB_SESSION_NEW,	/* struct ipc_db_session_new */
@@ -228,6 +229,16 @@ struct ipc_sa_add {
 	uint32_t replay_window;		/* packets; 0 = disabled */
 	uint8_t enc_key[64];
 	uint8_t auth_key[64];
+	/* Outbound: continue after this sequence number (0 for a new SA), so a
+	 * restarted ESP worker does not replay numbers the client has seen. */
+	uint32_t seq_out;
+	uint32_t pad;
+};
+
+struct ipc_sa_seq {
+	uint64_t sid;
+	uint32_t spi;			/* an outbound SA */
+	uint32_t seq_out;		/* last sequence number sent */
 };
 
 struct ipc_sa_del {

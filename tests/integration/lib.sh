@@ -162,8 +162,11 @@ vpnc_exited() { # vpnc_exited SECONDS
 env_of() { grep "^$1=" "$STATE/vpnc-env.connect" | cut -d= -f2-; }
 ping_lan() { ip netns exec rv-cl ping -c "${1:-3}" -i 0.2 -W 1 10.100.0.1 >/dev/null 2>&1; }
 log_has() { grep -q -- "$1" "$STATE/ravpnd.log"; }
-wait_for() { # wait_for SECONDS command...
-	local t=$1; shift
-	for _ in $(seq $((t * 10))); do "$@" && return 0; sleep 0.1; done
-	return 1
+wait_for() { # wait_for SECONDS command...: true as soon as command is
+	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift
+	while :; do
+		"$@" && return 0
+		[ $(( $(date +%s%N) / 1000000 )) -ge $end ] && return 1
+		sleep 0.1
+	done
 }

@@ -63,7 +63,7 @@ check "IKE worker memory holds no group PSK" no_psk_in_memory "$(child_pid ravpn
 # --- ESP worker crash: SAs come back without a reconnect ---
 OLD_ESP=$(child_pid ravpn-esp)
 kill -9 "$OLD_ESP"
-resumed() { ip netns exec rv-cl ping -c1 -W1 10.100.0.1 >/dev/null 2>&1; }
+resumed() { ip netns exec rv-cl ping -c1 -W0.3 10.100.0.1 >/dev/null 2>&1; }
 t0=$(date +%s.%N)
 wait_for 5 bash -c "p=\$(ps -o pid= --ppid $RAVPND_PID | tr -d ' '); for x in \$p; do [ \"\$(cat /proc/\$x/comm)\" = ravpn-esp ] && [ \$x != $OLD_ESP ] && exit 0; done; exit 1"
 wait_for 5 resumed
