@@ -4,6 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 #include "ike.h"
 #include "log.h"
 #include "proposal.h"
@@ -44,7 +46,7 @@ static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
 	memcpy(a.enc_key, k, ch->enc_len);
 	memcpy(a.auth_key, k + ch->enc_len, ch->auth_len);
 	peers_send(ROLE_ESP, ch->esp_index, IPC_SA_ADD, 0, &a, sizeof a);
-	explicit_bzero(&a, sizeof a);
+	sodium_memzero(&a, sizeof a);
 }
 
 void peers_install_child(struct ike_sa *sa, struct child_sa *ch)

@@ -8,6 +8,8 @@
 #include <openssl/crypto.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ike.h"
 #include "log.h"
 #include "proposal.h"
@@ -149,7 +151,7 @@ static bool qm_keys(struct ike_sa *sa, struct child_sa *c)
 /* The finished exchange's nonces and DH secret are not needed any more. */
 static void qm_wipe(struct qm_state *q)
 {
-	explicit_bzero(q, sizeof *q);
+	sodium_memzero(q, sizeof *q);
 }
 
 static struct child_sa *qm_slot(struct ike_sa *sa)

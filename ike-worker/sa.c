@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ike.h"
 #include "log.h"
 
@@ -88,7 +90,7 @@ static void sa_free(struct ike_sa *sa)
 	dh_free(sa->dh);
 	free(sa->sai_b);
 	free(sa->last_out);
-	explicit_bzero(sa, sizeof *sa);
+	sodium_memzero(sa, sizeof *sa);
 	free(sa);
 }
 

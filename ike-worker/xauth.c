@@ -3,6 +3,8 @@
  * authd; its verdict returns as CFG_SET(STATUS) which the client ACKs. */
 #include <string.h>
 
+#include <sodium.h>
+
 #include "ike.h"
 #include "log.h"
 
@@ -76,7 +78,7 @@ static void xauth_reply(struct ike_sa *sa, struct rbuf *attrs)
 	}
 	if (!user || !pass || !tg) {
 		log_warn("peer %s: XAUTH reply without user name or password", sa_peer_str(sa));
-		explicit_bzero(&q, sizeof q);
+		sodium_memzero(&q, sizeof q);
 		sa_end(sa, "auth-failed", true);
 		return;
 	}
@@ -86,7 +88,7 @@ static void xauth_reply(struct ike_sa *sa, struct rbuf *attrs)
 		   tg->auth_server_group[0] ? tg->auth_server_group : "LOCAL");
 	sa_set_state(sa, ST_XAUTH_CHECK);
 	peers_send(ROLE_AUTHD, 0, IPC_AUTH, 0, &q, sizeof q);
-	explicit_bzero(&q, sizeof q);
+	sodium_memzero(&q, sizeof q);
 }
 
 void xauth_input(struct ike_sa *sa, const struct v1_msg *m, uint8_t cfg_type, struct rbuf *attrs)

@@ -1,8 +1,8 @@
 # Shared helpers of the integration tests: a namespace lab like
 # shared/lab (names prefixed rv- so a developer's lab is left alone),
 # ravpnd started in it, vpnc clients, and TAP-style result lines.
-#   ns rv-cl  [cl0 10.99.0.2] --- [gw0 10.99.0.1] rv-gw [gwlan 10.100.0.254] --- [lan0 10.100.0.1] rv-lan
-# NAT variant: rv-cl [10.99.1.2] --- rv-nat (masquerade as 10.99.0.3) --- rv-gw
+#   ns cl [cl0 10.99.0.2] --- [gw0 10.99.0.1] gw [gwlan 10.100.0.254] --- [lan0 10.100.0.1] lan
+# NAT variant: cl [10.99.1.2] --- nat (masquerade as 10.99.0.3) --- gw
 set -u
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BUILD:-build-asan}
@@ -10,6 +10,12 @@ case $BUILD in /*) BIN=$BUILD/bin ;; *) BIN=$ROOT/$BUILD/bin ;; esac
 STATE=${STATE:-$(mktemp -d /tmp/ravpn-test.XXXXXX)}
 chmod 755 "$STATE"
 PIDS=()
+# Namespace names: rv-* in the tests so a developer's shared/lab stays up;
+# the demo uses the lab's own names.
+NS_CL=${NS_CL:-rv-cl}
+NS_GW=${NS_GW:-rv-gw}
+NS_LAN=${NS_LAN:-rv-lan}
+NS_NAT=${NS_NAT:-rv-nat}
 N_OK=0
 N_FAIL=0
 
@@ -21,35 +27,35 @@ check() { # check "name" command...
 }
 
 topo_down() {
-	for n in rv-cl rv-gw rv-lan rv-nat; do ip netns del "$n" 2>/dev/null; done
+	for n in $NS_CL $NS_GW $NS_LAN $NS_NAT; do ip netns del "$n" 2>/dev/null; done
 	return 0
 }
 
 topo_up() { # topo_up [nat]
 	topo_down
-	for n in rv-cl rv-gw rv-lan; do ip netns add "$n"; ip -n "$n" link set lo up; done
-	ip link add gwlan netns rv-gw type veth peer name lan0 netns rv-lan
-	ip -n rv-gw addr add 10.100.0.254/24 dev gwlan
-	ip -n rv-lan addr add 10.100.0.1/24 dev lan0
-	ip -n rv-gw link set gwlan up
-	ip -n rv-lan link set lan0 up
-	ip -n rv-lan route add default via 10.100.0.254
-	ip netns exec rv-gw sysctl -qw net.ipv4.ip_forward=1
-	ip netns exec rv-gw sysctl -qw net.ipv4.conf.all.rp_filter=0
-	ip netns exec rv-gw sysctl -qw net.ipv4.conf.default.rp_filter=0
+	for n in $NS_CL $NS_GW $NS_LAN; do ip netns add "$n"; ip -n "$n" link set lo up; done
+	ip link add gwlan netns $NS_GW type veth peer name lan0 netns $NS_LAN
+	ip -n $NS_GW addr add 10.100.0.254/24 dev gwlan
+	ip -n $NS_LAN addr add 10.100.0.1/24 dev lan0
+	ip -n $NS_GW link set gwlan up
+	ip -n $NS_LAN link set lan0 up
+	ip -n $NS_LAN route add default via 10.100.0.254
+	ip netns exec $NS_GW sysctl -qw net.ipv4.ip_forward=1
+	ip netns exec $NS_GW sysctl -qw net.ipv4.conf.all.rp_filter=0
+	ip netns exec $NS_GW sysctl -qw net.ipv4.conf.default.rp_filter=0
 	if [ "${1:-}" = nat ]; then
-		ip netns add rv-nat; ip -n rv-nat link set lo up
-		ip link add cl0 netns rv-cl type veth peer name natin netns rv-nat
-		ip link add natout netns rv-nat type veth peer name gw0 netns rv-gw
-		ip -n rv-cl addr add 10.99.1.2/24 dev cl0
-		ip -n rv-nat addr add 10.99.1.1/24 dev natin
-		ip -n rv-nat addr add 10.99.0.3/24 dev natout
-		ip -n rv-gw addr add 10.99.0.1/24 dev gw0
-		for l in "rv-cl cl0" "rv-nat natin" "rv-nat natout" "rv-gw gw0"; do
+		ip netns add $NS_NAT; ip -n $NS_NAT link set lo up
+		ip link add cl0 netns $NS_CL type veth peer name natin netns $NS_NAT
+		ip link add natout netns $NS_NAT type veth peer name gw0 netns $NS_GW
+		ip -n $NS_CL addr add 10.99.1.2/24 dev cl0
+		ip -n $NS_NAT addr add 10.99.1.1/24 dev natin
+		ip -n $NS_NAT addr add 10.99.0.3/24 dev natout
+		ip -n $NS_GW addr add 10.99.0.1/24 dev gw0
+		for l in "$NS_CL cl0" "$NS_NAT natin" "$NS_NAT natout" "$NS_GW gw0"; do
 			set -- $l; ip -n "$1" link set "$2" up; done
-		ip -n rv-cl route add default via 10.99.1.1
-		ip netns exec rv-nat sysctl -qw net.ipv4.ip_forward=1
-		ip netns exec rv-nat nft -f - <<'NFT'
+		ip -n $NS_CL route add default via 10.99.1.1
+		ip netns exec $NS_NAT sysctl -qw net.ipv4.ip_forward=1
+		ip netns exec $NS_NAT nft -f - <<'NFT'
 table ip nat {
 	chain postrouting {
 		type nat hook postrouting priority srcnat; policy accept;
@@ -58,13 +64,13 @@ table ip nat {
 }
 NFT
 	else
-		ip link add cl0 netns rv-cl type veth peer name gw0 netns rv-gw
-		ip -n rv-cl addr add 10.99.0.2/24 dev cl0
-		ip -n rv-gw addr add 10.99.0.1/24 dev gw0
-		ip -n rv-cl link set cl0 up
-		ip -n rv-gw link set gw0 up
+		ip link add cl0 netns $NS_CL type veth peer name gw0 netns $NS_GW
+		ip -n $NS_CL addr add 10.99.0.2/24 dev cl0
+		ip -n $NS_GW addr add 10.99.0.1/24 dev gw0
+		ip -n $NS_CL link set cl0 up
+		ip -n $NS_GW link set gw0 up
 	fi
-	ip netns exec rv-cl ping -c1 -W2 10.99.0.1 >/dev/null
+	ip netns exec $NS_CL ping -c1 -W2 10.99.0.1 >/dev/null
 }
 
 # Stops every process this test started, by PID, then the namespaces.
@@ -81,7 +87,7 @@ RAVPND_PID=
 ravpnd_start() { # ravpnd_start CONF [extra args]
 	local conf=$1; shift
 	mkdir -p "$STATE/run" "$STATE/db"
-	ip netns exec rv-gw "$BIN/ravpnd" -F -c "$conf" -r "$STATE/run" -d "$STATE/db" \
+	ip netns exec $NS_GW "$BIN/ravpnd" -F -c "$conf" -r "$STATE/run" -d "$STATE/db" \
 		-b "$BIN" "$@" >>"$STATE/ravpnd.log" 2>&1 &
 	RAVPND_PID=$!
 	PIDS+=("$RAVPND_PID")
@@ -134,11 +140,11 @@ No Detach
 Noninteractive
 CONF
 	rm -f "$STATE"/vpnc-env.*
-	VPNC_STATE=$STATE ip netns exec rv-cl vpnc ${VPNC_EXTRA:-} "$conf" >"$STATE/vpnc.log" 2>&1 &
+	VPNC_STATE=$STATE ip netns exec $NS_CL vpnc ${VPNC_EXTRA:-} "$conf" >"$STATE/vpnc.log" 2>&1 &
 	VPNC_PID=$!
 	PIDS+=("$VPNC_PID")
 	for _ in $(seq 150); do
-		[ -f "$STATE/vpnc-env.connect" ] && ip -n rv-cl -4 addr show dev tun0 2>/dev/null | grep -q inet && return 0
+		[ -f "$STATE/vpnc-env.connect" ] && ip -n $NS_CL -4 addr show dev tun0 2>/dev/null | grep -q inet && return 0
 		kill -0 "$VPNC_PID" 2>/dev/null || return 1
 		sleep 0.1
 	done
@@ -160,7 +166,7 @@ vpnc_exited() { # vpnc_exited SECONDS
 }
 
 env_of() { grep "^$1=" "$STATE/vpnc-env.connect" | cut -d= -f2-; }
-ping_lan() { ip netns exec rv-cl ping -c "${1:-3}" -i 0.2 -W 1 10.100.0.1 >/dev/null 2>&1; }
+ping_lan() { ip netns exec $NS_CL ping -c "${1:-3}" -i 0.2 -W 1 10.100.0.1 >/dev/null 2>&1; }
 log_has() { grep -q -- "$1" "$STATE/ravpnd.log"; }
 wait_for() { # wait_for SECONDS command...: true as soon as command is
 	local end=$(( $(date +%s%N) / 1000000 + $1 * 1000 )); shift

@@ -25,11 +25,11 @@ no_session_or_lease() {
 	[ "$(sqlite3 "file:$STATE/db/ravpn.db?mode=ro" 'select count(*) from leases' 2>/dev/null)" = 0 ]
 }
 tcp_10mb() {
-	ip netns exec rv-lan iperf3 -s -1 -B 10.100.0.1 >/dev/null 2>&1 &
+	ip netns exec $NS_LAN iperf3 -s -1 -B 10.100.0.1 >/dev/null 2>&1 &
 	local srv=$!
 	PIDS+=("$srv")
 	sleep 0.3
-	ip netns exec rv-cl timeout 30 iperf3 -c 10.100.0.1 -n 10M -J >"$STATE/iperf.json" 2>&1
+	ip netns exec $NS_CL timeout 30 iperf3 -c 10.100.0.1 -n 10M -J >"$STATE/iperf.json" 2>&1
 	local rc=$?
 	wait "$srv" 2>/dev/null
 	[ $rc = 0 ] && grep -q '"bytes":\s*1048' "$STATE/iperf.json"
@@ -63,7 +63,7 @@ check "IKE worker memory holds no group PSK" no_psk_in_memory "$(child_pid ravpn
 # --- ESP worker crash: SAs come back without a reconnect ---
 OLD_ESP=$(child_pid ravpn-esp)
 kill -9 "$OLD_ESP"
-resumed() { ip netns exec rv-cl ping -c1 -W0.3 10.100.0.1 >/dev/null 2>&1; }
+resumed() { ip netns exec $NS_CL ping -c1 -W0.3 10.100.0.1 >/dev/null 2>&1; }
 t0=$(date +%s.%N)
 wait_for 5 bash -c "p=\$(ps -o pid= --ppid $RAVPND_PID | tr -d ' '); for x in \$p; do [ \"\$(cat /proc/\$x/comm)\" = ravpn-esp ] && [ \$x != $OLD_ESP ] && exit 0; done; exit 1"
 wait_for 5 resumed
