@@ -226,6 +226,7 @@ void am_skeyid_answer(uint32_t id, const struct ipc_skeyid_ans *a)
 		sa_end(sa, "error", false);
 		return;
 	}
+	keylog_ike(sa);
 	am_own_id(sa);
 	am_send2(sa, &ch);
 	sa_set_state(sa, ST_AM_SENT2);

@@ -180,6 +180,10 @@ void info_send_delete_all(struct ike_sa *sa);
 void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
 			    uint16_t type);
 
+/* keylog.c: --keylog lines for tshark */
+void keylog_ike(const struct ike_sa *sa);
+void keylog_esp(const struct ike_sa *sa, const struct child_sa *ch);
+
 /* natt.c */
 void natt_add_vids(const struct ike_sa *sa, struct v1_out *o);
 void natt_scan_vids(struct ike_sa *sa, const struct v1_msg *m);

@@ -186,6 +186,7 @@ static void qm_msg3(struct ike_sa *sa, const struct v1_msg *m)
 	c->used = true;
 	qm_wipe(&sa->qm);
 	peers_install_child(sa, c);
+	keylog_esp(sa, c);
 	peers_db_child_sa(sa, c, false);
 	peers_db_session_upd(sa, c);
 	log_notice("peer %s user %s: IPsec SA up: in 0x%08x out 0x%08x %s-%s %s", sa_peer_str(sa),

@@ -103,6 +103,7 @@ enum ipc_fd_kind {
 	FD_TUN,			/* ESP: this worker's TUN queue */
 	FD_RAW_ESP,		/* ESP: raw IP protocol 50 socket with SPI filter */
 	FD_DAE,			/* authd: RADIUS dynamic authorization (later) */
+	FD_KEYLOG,		/* ike: --keylog file for tshark (debugging) */
 };
 
 struct ipc_fd {

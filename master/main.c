@@ -26,6 +26,8 @@ static void usage(FILE *f)
 		"  -u USER        unprivileged user of the children (default ravpn)\n"
 		"  --no-sandbox   children run without chroot/uid drop/seccomp (debugging only)\n"
 		"  --debug        debug logging in master and children\n"
+		"  --keylog FILE  append IKE and ESP keys to FILE in tshark's UAT format\n"
+		"                 (tests/tshark-keys.sh turns it into tshark options; debugging only)\n"
 		"  -h, --help     this text\n");
 }
 
@@ -47,6 +49,7 @@ static void parse_options(struct master_opts *o, int argc, char **argv)
 	static const struct option lo[] = {
 		{ "no-sandbox", no_argument, NULL, 'N' },
 		{ "debug", no_argument, NULL, 'D' },
+		{ "keylog", required_argument, NULL, 'K' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -66,6 +69,7 @@ static void parse_options(struct master_opts *o, int argc, char **argv)
 		case 'u': o->user = optarg; break;
 		case 'N': o->no_sandbox = true; break;
 		case 'D': o->debug = true; break;
+		case 'K': o->keylog = optarg; break;
 		case 'h': usage(stdout); exit(0);
 		default: usage(stderr); exit(2);
 		}
@@ -147,7 +151,7 @@ static void init_master(struct master *m)
 		m->res.udp4500[i] = -1;
 	for (int i = 0; i < MAX_WORKERS; i++)
 		m->res.tun[i] = m->res.raw_esp[i] = -1;
-	m->res.udp500 = m->res.ctl = -1;
+	m->res.udp500 = m->res.ctl = m->res.keylog = -1;
 	m->n_ike = 1;
 	m->n_esp = 1;		/* a config knob comes later */
 	m->msg = malloc(sizeof *m->msg);

@@ -30,6 +30,7 @@ struct master_opts {
 	bool check_only;
 	bool no_sandbox;
 	bool debug;
+	const char *keylog;		/* --keylog FILE: IKE/ESP keys for tshark */
 };
 
 /* One supervised child process (a slot survives restarts). */
@@ -56,6 +57,7 @@ struct master_res {
 	int tun[MAX_WORKERS];		/* one queue per ESP worker */
 	int raw_esp[MAX_WORKERS];
 	int ctl;			/* listening control socket */
+	int keylog;			/* --keylog file, -1 */
 	char ctl_path[PATH_MAX];
 	char empty_dir[PATH_MAX];
 };

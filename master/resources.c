@@ -6,6 +6,7 @@
 #include "log.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
@@ -109,6 +110,21 @@ static int res_open_raw_esp(struct master *m, int i)
 	return 0;
 }
 
+/* Session keys in the clear, for decrypting captures: only on request. */
+static int res_open_keylog(struct master *m)
+{
+	if (!m->o.keylog)
+		return 0;
+	m->res.keylog = open(m->o.keylog, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+	if (m->res.keylog < 0) {
+		log_err("keylog %s: %s", m->o.keylog, strerror(errno));
+		return -1;
+	}
+	log_warn("KEYLOG ENABLED: IKE and ESP keys are written to %s (debugging only)",
+		 m->o.keylog);
+	return 0;
+}
+
 int master_open_resources(struct master *m)
 {
 	char a[INET_ADDRSTRLEN];
@@ -119,7 +135,7 @@ int master_open_resources(struct master *m)
 		log_err("UDP %s:500: %s", a, strerror(errno));
 		return -1;
 	}
-	if (res_open_4500(m) < 0)
+	if (res_open_4500(m) < 0 || res_open_keylog(m) < 0)
 		return -1;
 	for (int i = 0; i < m->n_esp; i++)
 		if (res_open_raw_esp(m, i) < 0)

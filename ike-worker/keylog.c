@@ -1,0 +1,80 @@
+/* --keylog: session keys as lines of Wireshark's UAT tables, so a capture
+ * of ravpn's traffic can be decrypted and checked with tshark:
+ *   ikev1_decryption_table:<initiator cookie>,<encryption key>
+ *   esp_sa:"IPv4","<src>","<dst>","0x<spi>","<cipher>","0x<key>","<integrity>","0x<key>"
+ * tests/tshark-keys.sh turns a file of them into `-o uat:...` options. */
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ike.h"
+#include "log.h"
+
+static void hex(char *out, const uint8_t *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+	out[2 * n] = 0;
+}
+
+static void keylog_write(const char *line)
+{
+	int fd = ike.c.fds[FD_KEYLOG];
+
+	if (fd >= 0 && write(fd, line, strlen(line)) < 0)
+		log_warn("keylog: write failed");
+}
+
+void keylog_ike(const struct ike_sa *sa)
+{
+	char ck[17], key[129], line[200];
+
+	if (ike.c.fds[FD_KEYLOG] < 0)
+		return;
+	hex(ck, sa->icky, 8);
+	hex(key, sa->keys.enc_key, sa->keys.enc_key_len);
+	snprintf(line, sizeof line, "ikev1_decryption_table:%s,%s\n", ck, key);
+	keylog_write(line);
+}
+
+static const char *uat_cipher(int enc)
+{
+	switch (enc) {
+	case ESP_ENC_AES_CBC: return "AES-CBC [RFC3602]";
+	case ESP_ENC_3DES: return "TripleDES-CBC [RFC2451]";
+	case ESP_ENC_DES: return "DES-CBC [RFC2405]";
+	default: return "NULL";
+	}
+}
+
+static const char *uat_integrity(int auth)
+{
+	switch (auth) {
+	case ESP_AUTH_HMAC_SHA1: return "HMAC-SHA-1-96 [RFC2404]";
+	case ESP_AUTH_HMAC_MD5: return "HMAC-MD5-96 [RFC2403]";
+	default: return "NULL";
+	}
+}
+
+static void keylog_one(const struct child_sa *ch, uint32_t src, uint32_t dst, uint32_t spi,
+		       const uint8_t *k)
+{
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], ek[129], ak[129], line[512];
+
+	inet_ntop(AF_INET, &src, s, sizeof s);
+	inet_ntop(AF_INET, &dst, d, sizeof d);
+	hex(ek, k, ch->enc_len);
+	hex(ak, k + ch->enc_len, ch->auth_len);
+	snprintf(line, sizeof line, "esp_sa:\"IPv4\",\"%s\",\"%s\",\"0x%08x\",\"%s\",\"0x%s\",\"%s\",\"0x%s\"\n",
+		 s, d, spi, uat_cipher(ch->enc), ek, uat_integrity(ch->auth), ak);
+	keylog_write(line);
+}
+
+void keylog_esp(const struct ike_sa *sa, const struct child_sa *ch)
+{
+	if (ike.c.fds[FD_KEYLOG] < 0)
+		return;
+	keylog_one(ch, sa->peer.sin_addr.s_addr, ike.local_addr, ch->spi_in, ch->key_in);
+	keylog_one(ch, ike.local_addr, sa->peer.sin_addr.s_addr, ch->spi_out, ch->key_out);
+}
