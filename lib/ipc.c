@@ -153,8 +153,10 @@ int ipc_recv(int sock, struct ipc_msg *m)
 	do {
 		n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC | MSG_DONTWAIT);
 	} while (n < 0 && errno == EINTR);
-	if (n < 0)
-		return errno == EAGAIN ? IPC_AGAIN : IPC_BROKEN;
+	if (n < 0 && errno == EAGAIN)
+		return IPC_AGAIN;
+	if (n < 0)	/* a peer that died with unread messages resets the channel */
+		return errno == ECONNRESET ? IPC_EOF : IPC_BROKEN;
 	m->fd = take_fd(&mh);
 	if (n == 0)
 		return IPC_EOF;
