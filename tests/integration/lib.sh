@@ -23,7 +23,7 @@ ok() { echo "ok - $*"; N_OK=$((N_OK + 1)); }
 not_ok() { echo "not ok - $*"; N_FAIL=$((N_FAIL + 1)); }
 check() { # check "name" command...
 	local name=$1; shift
-	if "$@"; then ok "$name"; else not_ok "$name"; fi
+	if "$@" >/dev/null; then ok "$name"; else not_ok "$name"; fi
 }
 
 topo_down() {
