@@ -261,6 +261,8 @@ void peers_input(int fd, int role, int index)
 				ipc_type_name(ike.c.msg->hdr.type), role_name((enum proc_role)role));
 		if (ike.c.msg->fd >= 0 && r == IPC_OK)
 			close(ike.c.msg->fd);
+		if (r != IPC_EOF && role != ROLE_MASTER)
+			child_report_broken(&ike.c, role, index);
 		drop_channel(fd, role, index);
 		return;
 	}

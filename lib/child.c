@@ -252,3 +252,12 @@ long long now_ms(void)
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
+
+void child_report_broken(struct child *c, int role, int index)
+{
+	struct ipc_peer p = { .role = (uint8_t)role, .index = (uint8_t)index };
+
+	log_err("%s[%d] sent a broken message: channel dropped", role_name((enum proc_role)role),
+		index);
+	ipc_send(c->master, IPC_PEER_BROKEN, 0, &p, sizeof p, -1);
+}

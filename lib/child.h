@@ -46,6 +46,10 @@ void child_start(struct child *c, enum proc_role role, int argc, char **argv,
 bool child_handle_wiring(struct child *c, const struct ipc_msg *m, int *changed_role,
 			 int *changed_index);
 
+/* Tells master that a peer sent an unknown or mis-sized message (the
+ * caller has dropped the channel); master restarts that peer. */
+void child_report_broken(struct child *c, int role, int index);
+
 /* Seconds since the epoch / a monotonic clock in milliseconds. */
 long long now_wall(void);
 long long now_ms(void);

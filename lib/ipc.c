@@ -21,6 +21,7 @@ static const struct ipc_type_info ipc_types[IPC_TYPE_MAX] = {
 	FIXED(IPC_FD, struct ipc_fd, true),
 	FIXED(IPC_CHANNEL, struct ipc_channel, true),
 	FIXED(IPC_START, struct ipc_start, false),
+	FIXED(IPC_PEER_BROKEN, struct ipc_peer, false),
 	FIXED(IPC_SKEYID, struct ipc_skeyid, false),
 	FIXED(IPC_SKEYID_ANS, struct ipc_skeyid_ans, false),
 	FIXED(IPC_LOGOFF, struct ipc_logoff, false),

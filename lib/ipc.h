@@ -41,6 +41,9 @@ enum ipc_type {
 	IPC_CHANNEL,		/* struct ipc_channel + one fd: a channel to a peer */
 	IPC_START,		/* struct ipc_start: everything was sent, begin */
 
+	/* any child -> master */
+	IPC_PEER_BROKEN,	/* struct ipc_peer: a peer sent garbage; master restarts it */
+
 	/* ike -> master: secret operations (the IKE worker never holds a PSK) */
 	IPC_SKEYID,		/* struct ipc_skeyid */
 	IPC_SKEYID_ANS,		/* struct ipc_skeyid_ans */
@@ -113,6 +116,12 @@ struct ipc_fd {
 struct ipc_channel {
 	uint8_t peer_role;	/* enum proc_role */
 	uint8_t peer_index;	/* which worker of that role */
+	uint8_t pad[2];
+};
+
+struct ipc_peer {
+	uint8_t role;		/* enum proc_role of the broken peer */
+	uint8_t index;
 	uint8_t pad[2];
 };
 

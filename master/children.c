@@ -92,9 +92,25 @@ int master_child_send(struct master *m, struct mchild *k, uint16_t type, uint32_
 /* Which messages each role may send master. */
 static bool kids_msg_allowed(const struct mchild *k, uint16_t type)
 {
+	if (type == IPC_PEER_BROKEN)
+		return true;
 	if (k->role != ROLE_IKE)
 		return false;
 	return type == IPC_SKEYID || type == IPC_LOGOFF_ANS || type == IPC_SHUTDOWN_ANS;
+}
+
+/* A child got an unknown or mis-sized message from a peer and dropped the
+ * channel: the sender is broken, so it is restarted like a crashed one. */
+static void kids_peer_broken(struct master *m, const struct mchild *from,
+			     const struct ipc_peer *p)
+{
+	struct mchild *bad = p->role < ROLE_MAX ? master_child_find(m, p->role, p->index) : NULL;
+	char why[96];
+
+	if (!bad || !master_child_running(bad))
+		return;
+	snprintf(why, sizeof why, "sent a broken message to %s", from->name);
+	master_child_kill(m, bad, why);
 }
 
 static void kids_dispatch(struct master *m, struct mchild *k)
@@ -115,6 +131,9 @@ static void kids_dispatch(struct master *m, struct mchild *k)
 		break;
 	case IPC_SHUTDOWN_ANS:
 		master_on_shutdown_ans(m, k);
+		break;
+	case IPC_PEER_BROKEN:
+		kids_peer_broken(m, k, (const struct ipc_peer *)m->msg->data);
 		break;
 	}
 }
