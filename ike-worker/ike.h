@@ -94,6 +94,8 @@ struct ike_sa {
 	uint8_t last_in_hash[32];
 	uint8_t *last_out;
 	size_t last_out_len;
+	long long sent_ms;		/* when last_out was (re)sent */
+	int retries;			/* of our own request in this state */
 
 	/* XAUTH and mode-config */
 	uint32_t xauth_msgid;

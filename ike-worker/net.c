@@ -53,6 +53,7 @@ void net_set_reply(struct ike_sa *sa, const uint8_t *out, size_t out_len)
 	free(sa->last_out);
 	sa->last_out = copy;
 	sa->last_out_len = out_len;
+	sa->sent_ms = now_ms();
 }
 
 /* A peer that did not get our answer sends its request again, byte for

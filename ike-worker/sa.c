@@ -13,6 +13,8 @@
  * half-done exchange is abandoned. */
 #define HALF_OPEN_MS	10000
 #define XAUTH_MS	60000
+#define RETRANSMIT_MS	2000
+#define RETRANSMIT_MAX	3
 
 struct ike_sa *sa_new(const uint8_t icky[8], const struct sockaddr_in *peer)
 {
@@ -63,6 +65,7 @@ void sa_set_state(struct ike_sa *sa, enum sa_state st)
 {
 	sa->state = st;
 	sa->state_ms = now_ms();
+	sa->retries = 0;
 }
 
 const char *sa_peer_str(const struct ike_sa *sa)
@@ -132,6 +135,26 @@ void sa_end(struct ike_sa *sa, const char *cause, bool notify)
 	sa_free(sa);
 }
 
+/* States in which we sent a request and wait for the client's answer. */
+static bool awaiting_client(enum sa_state st)
+{
+	return st == ST_XAUTH_REQ || st == ST_XAUTH_SET || st == ST_XAUTH_FAILED;
+}
+
+/* Our requests (XAUTH request and status) are resent with backoff when the
+ * answer does not come: 2, 4 and 8 s. */
+static void sa_retransmit(struct ike_sa *sa, long long now)
+{
+	if (!awaiting_client(sa->state) || !sa->last_out || sa->retries >= RETRANSMIT_MAX ||
+	    now - sa->sent_ms < (long long)RETRANSMIT_MS << sa->retries)
+		return;
+	log_debug("peer %s: no answer, resending our request (%d)", sa_peer_str(sa),
+		  sa->retries + 1);
+	net_send(sa, sa->last_out, sa->last_out_len);
+	sa->sent_ms = now;
+	sa->retries++;
+}
+
 /* Abandons exchanges the client stopped answering. */
 void sa_tick(void)
 {
@@ -142,7 +165,10 @@ void sa_tick(void)
 		long long idle = now - sa->state_ms;
 
 		next = sa->next;
-		if (sa->state == ST_AM_SENT2 && idle > HALF_OPEN_MS) {
+		sa_retransmit(sa, now);
+		if (sa->state == ST_XAUTH_FAILED && idle > HALF_OPEN_MS) {
+			sa_end(sa, "auth-failed", true);
+		} else if (sa->state == ST_AM_SENT2 && idle > HALF_OPEN_MS) {
 			log_warn("peer %s group %s: aggressive mode abandoned after message 2: "
 				 "no valid message 3 (the client probably rejected our hash: "
 				 "pre-shared key mismatch)", sa_peer_str(sa), sa->group_name);
