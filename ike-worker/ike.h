@@ -176,6 +176,8 @@ void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
 void modecfg_lease_answer(const struct ipc_lease_ans *a);
 void transaction_input(struct ike_sa *sa, const struct v1_msg *m);
 void qm_input(struct ike_sa *sa, const struct v1_msg *m);
+/* Drops a quick mode that never got its HASH(3) (and its inbound SA). */
+void qm_abandon(struct ike_sa *sa);
 void info_input(struct ike_sa *sa, const struct v1_msg *m);
 /* One informational message deleting the IKE SA and then its ESP SAs. */
 void info_send_delete_all(struct ike_sa *sa);
@@ -195,6 +197,8 @@ void natt_check_natd(struct ike_sa *sa, const struct v1_msg *m, uint16_t local_p
 /* peers.c: IPC to the other processes */
 void peers_send(int role, int index, uint16_t type, uint32_t id, const void *p, size_t len);
 void peers_install_child(struct ike_sa *sa, struct child_sa *ch);
+void peers_install_in(struct ike_sa *sa, struct child_sa *ch);
+void peers_install_out(struct ike_sa *sa, struct child_sa *ch);
 void peers_remove_child(struct ike_sa *sa, struct child_sa *ch);
 void peers_reinstall_esp(int esp_index);
 void peers_input(int fd, int role, int index);

@@ -49,11 +49,22 @@ static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
 	sodium_memzero(&a, sizeof a);
 }
 
-void peers_install_child(struct ike_sa *sa, struct child_sa *ch)
+void peers_install_in(struct ike_sa *sa, struct child_sa *ch)
 {
 	send_sa(sa, ch, true);
+	ch->installed = true;
+}
+
+void peers_install_out(struct ike_sa *sa, struct child_sa *ch)
+{
 	send_sa(sa, ch, false);
 	ch->installed = true;
+}
+
+void peers_install_child(struct ike_sa *sa, struct child_sa *ch)
+{
+	peers_install_in(sa, ch);
+	peers_install_out(sa, ch);
 }
 
 void peers_remove_child(struct ike_sa *sa, struct child_sa *ch)

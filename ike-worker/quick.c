@@ -103,6 +103,32 @@ static void qm_send2(struct ike_sa *sa, const struct v1_msg *m, const struct p2_
 	net_set_reply(sa, o.buf, o.w.len);
 }
 
+static bool qm_keys(struct ike_sa *sa, struct child_sa *c)
+{
+	size_t n = (size_t)c->enc_len + c->auth_len;
+	uint32_t in = htonl(c->spi_in), out = htonl(c->spi_out);
+	const uint8_t *gxy = sa->qm.gxy_len ? sa->qm.gxy : NULL;
+
+	return v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&in, sa->qm.ni,
+			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_in, n) &&
+	       v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&out, sa->qm.ni,
+			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_out, n);
+}
+
+/* The finished exchange's nonces and DH secret are not needed any more. */
+static void qm_wipe(struct qm_state *q)
+{
+	sodium_memzero(q, sizeof *q);
+}
+
+void qm_abandon(struct ike_sa *sa)
+{
+	if (!sa->qm.msgid)
+		return;
+	peers_remove_child(sa, &sa->qm.child);
+	qm_wipe(&sa->qm);
+}
+
 static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 {
 	const struct v1_payload *sap = v1_find(m, PL_SA, 0), *ni = v1_find(m, PL_NONCE, 0);
@@ -121,6 +147,7 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 	}
 	if (!qm_check_ids(sa, m))
 		return;
+	qm_abandon(sa);
 	sa->qm.msgid = m->msgid;
 	memcpy(sa->qm.ni, ni->body, ni->len);
 	sa->qm.ni_len = ni->len;
@@ -133,26 +160,17 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 		return;
 	}
 	qm_fill_child(sa, &ch);
+	if (!qm_keys(sa, &sa->qm.child)) {
+		log_err("peer %s: KEYMAT derivation failed", sa_peer_str(sa));
+		sa->qm.msgid = 0;
+		return;
+	}
+	/* The inbound SA goes in before our answer, so the client's first
+	 * packet after HASH(3) finds it; outbound waits for HASH(3). */
+	peers_install_in(sa, &sa->qm.child);
 	qm_send2(sa, m, &ch, gxr);
 }
 
-static bool qm_keys(struct ike_sa *sa, struct child_sa *c)
-{
-	size_t n = (size_t)c->enc_len + c->auth_len;
-	uint32_t in = htonl(c->spi_in), out = htonl(c->spi_out);
-	const uint8_t *gxy = sa->qm.gxy_len ? sa->qm.gxy : NULL;
-
-	return v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&in, sa->qm.ni,
-			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_in, n) &&
-	       v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&out, sa->qm.ni,
-			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_out, n);
-}
-
-/* The finished exchange's nonces and DH secret are not needed any more. */
-static void qm_wipe(struct qm_state *q)
-{
-	sodium_memzero(q, sizeof *q);
-}
 
 static struct child_sa *qm_slot(struct ike_sa *sa)
 {
@@ -177,15 +195,11 @@ static void qm_msg3(struct ike_sa *sa, const struct v1_msg *m)
 		log_warn("peer %s user %s: quick mode HASH(3) mismatch", sa_peer_str(sa), sa->user);
 		return;
 	}
-	if (!qm_keys(sa, &sa->qm.child)) {
-		log_err("peer %s: KEYMAT derivation failed", sa_peer_str(sa));
-		return;
-	}
 	c = qm_slot(sa);
 	*c = sa->qm.child;
 	c->used = true;
 	qm_wipe(&sa->qm);
-	peers_install_child(sa, c);
+	peers_install_out(sa, c);
 	keylog_esp(sa, c);
 	peers_db_child_sa(sa, c, false);
 	peers_db_session_upd(sa, c);

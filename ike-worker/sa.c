@@ -116,6 +116,7 @@ void sa_end(struct ike_sa *sa, const char *cause, bool notify)
 
 	if (notify && phase1_done)
 		info_send_delete_all(sa);
+	qm_abandon(sa);
 	sa_release_children(sa);
 	if (sa->addr) {
 		struct ipc_lease_free f = { .sid = sa->sid, .addr = sa->addr };
