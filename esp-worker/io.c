@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -50,32 +49,20 @@ static bool set_nonblock(int fd)
 	return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
 }
 
-static void watch_fd(struct esp_worker *w, int fd, uint64_t tag)
-{
-	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
-
-	if (fd < 0)
-		return;
-	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, fd, &ev) < 0 &&
-	    (errno != EEXIST || epoll_ctl(w->epfd, EPOLL_CTL_MOD, fd, &ev) < 0))
-		fatal("epoll_ctl on fd %d: %s", fd, strerror(errno));
-}
+static void udp_ready(void *arg);
+static void raw_ready(void *arg);
+static void tun_ready(void *arg);
 
 void esp_io_watch(struct esp_worker *w)
 {
 	struct child *c = w->c;
 
-	watch_fd(w, c->master, EV_DATA(EV_MASTER, ROLE_MASTER, 0));
-	watch_fd(w, c->fds[FD_UDP4500], EV_DATA(EV_UDP, 0, 0));
-	watch_fd(w, c->fds[FD_RAW_ESP], EV_DATA(EV_RAW, 0, 0));
+	chanloop_watch(&w->loop, c->fds[FD_UDP4500], udp_ready, w);
+	chanloop_watch(&w->loop, c->fds[FD_RAW_ESP], raw_ready, w);
 	if (c->fds[FD_TUN] >= 0) {
 		w->io->tun_nonblock = set_nonblock(c->fds[FD_TUN]);
-		watch_fd(w, c->fds[FD_TUN], EV_DATA(EV_TUN, 0, 0));
+		chanloop_watch(&w->loop, c->fds[FD_TUN], tun_ready, w);
 	}
-	for (int r = 0; r < ROLE_MAX; r++)
-		for (int i = 0; i < MAX_WORKERS; i++)
-			if (r != ROLE_MASTER)
-				watch_fd(w, c->chan[r][i], EV_DATA(EV_PEER, r, i));
 }
 
 static void tx_prepare(struct tx_batch *b)
@@ -101,9 +88,6 @@ void esp_io_init(struct esp_worker *w)
 	tx_prepare(&io->tx_udp);
 	tx_prepare(&io->tx_raw);
 	w->io = io;
-	w->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (w->epfd < 0)
-		fatal("epoll_create1: %s", strerror(errno));
 	if (w->c->fds[FD_UDP4500] < 0 || w->c->fds[FD_TUN] < 0)
 		fatal("master sent no UDP 4500 socket or no TUN queue");
 	esp_io_watch(w);
@@ -152,13 +136,17 @@ static void rx_drain(struct esp_worker *w, int fd, in_fn fn)
 	}
 }
 
-void esp_io_udp_ready(struct esp_worker *w)
+static void udp_ready(void *arg)
 {
+	struct esp_worker *w = arg;
+
 	rx_drain(w, w->c->fds[FD_UDP4500], esp_in_udp);
 }
 
-void esp_io_raw_ready(struct esp_worker *w)
+static void raw_ready(void *arg)
 {
+	struct esp_worker *w = arg;
+
 	rx_drain(w, w->c->fds[FD_RAW_ESP], esp_in_raw);
 }
 
@@ -211,8 +199,9 @@ static void tx_add(struct esp_worker *w, const uint8_t *pkt, size_t len)
 		tx_flush(w, b, fd);
 }
 
-void esp_io_tun_ready(struct esp_worker *w)
+static void tun_ready(void *arg)
 {
+	struct esp_worker *w = arg;
 	int tun = w->c->fds[FD_TUN];
 	int burst = w->io->tun_nonblock ? TUN_BURST : 1;
 

@@ -1,27 +1,27 @@
-/* The ESP worker's channels: wiring and shutdown from master, SA install
- * and delete from the IKE workers, counters to db. */
+/* The ESP worker's messages: shutdown from master, SA install and delete
+ * from the IKE workers, counters to db (the channels themselves are
+ * lib/chanloop.c's). */
 #include "worker.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
 
 #include "log.h"
-
-#define PEER_BURST	64	/* messages per wake-up, so a busy IKE worker cannot starve packets */
 
 static const char *addr_str(uint32_t a, char *buf, size_t n)
 {
 	return inet_ntop(AF_INET, &a, buf, (socklen_t)n);
 }
 
-/* A new channel replaced the old one (child_handle_wiring closed it). */
-static void peer_restarted(struct esp_worker *w, int role, int index)
+/* master handed over a new channel: the peer was (re)started. */
+void esp_ipc_new_channel(void *arg, int role, int index)
 {
+	struct esp_worker *w = arg;
+
 	if (role == ROLE_IKE) {
 		int n = esp_sa_del_ike(&w->sas, (unsigned)index);
 
@@ -30,32 +30,13 @@ static void peer_restarted(struct esp_worker *w, int role, int index)
 	}
 }
 
-void esp_ipc_master_ready(struct esp_worker *w)
+bool esp_ipc_master_msg(void *arg, struct ipc_msg *m)
 {
-	struct child *c = w->c;
-
-	for (;;) {
-		int role = -1, index = -1, rc = ipc_recv(c->master, c->msg);
-
-		if (rc == IPC_AGAIN)
-			return;
-		if (rc == IPC_EOF) {
-			log_info("master closed the channel, exiting");
-			exit(0);
-		}
-		if (rc == IPC_BROKEN)
-			fatal("broken message on the master channel");
-		if (child_handle_wiring(c, c->msg, &role, &index)) {
-			if (role >= 0)
-				peer_restarted(w, role, index);
-			esp_io_watch(w);
-		} else if (c->msg->hdr.type == IPC_SHUTDOWN) {
-			log_info("shutdown requested by master");
-			exit(0);
-		} else {
-			log_warn("unexpected %s from master ignored", ipc_type_name(c->msg->hdr.type));
-		}
-	}
+	(void)arg;
+	if (m->hdr.type != IPC_SHUTDOWN)
+		return false;
+	log_info("shutdown requested by master");
+	exit(0);
 }
 
 static void sa_add(struct esp_worker *w, int ike, struct ipc_sa_add *a)
@@ -86,8 +67,10 @@ static void sa_del(struct esp_worker *w, const struct ipc_sa_del *d)
 		 (unsigned long long)d->sid, n);
 }
 
-static void peer_message(struct esp_worker *w, int role, int index, struct ipc_msg *m)
+bool esp_ipc_peer_msg(void *arg, int role, int index, struct ipc_msg *m)
 {
+	struct esp_worker *w = arg;
+
 	if (role == ROLE_IKE && m->hdr.type == IPC_SA_ADD) {
 		struct ipc_sa_add a;
 
@@ -100,36 +83,9 @@ static void peer_message(struct esp_worker *w, int role, int index, struct ipc_m
 		memcpy(&d, m->data, sizeof d);
 		sa_del(w, &d);
 	} else {
-		log_warn("unexpected %s from %s[%d] ignored", ipc_type_name(m->hdr.type),
-			 role_name((enum proc_role)role), index);
+		return false;
 	}
-}
-
-static void peer_gone(struct esp_worker *w, int role, int index, int rc)
-{
-	log_info("channel to %s[%d] %s; waiting for master to send a new one",
-		 role_name((enum proc_role)role), index, rc == IPC_EOF ? "closed" : "broken");
-	close(w->c->chan[role][index]);		/* also leaves the epoll set */
-	w->c->chan[role][index] = -1;
-}
-
-void esp_ipc_peer_ready(struct esp_worker *w, int role, int index)
-{
-	struct child *c = w->c;
-
-	if (role <= ROLE_MASTER || role >= ROLE_MAX || index < 0 || index >= MAX_WORKERS)
-		return;
-	for (int i = 0; i < PEER_BURST && c->chan[role][index] >= 0; i++) {
-		int rc = ipc_recv(c->chan[role][index], c->msg);
-
-		if (rc == IPC_AGAIN)
-			return;
-		if (rc != IPC_OK) {
-			peer_gone(w, role, index, rc);
-			return;
-		}
-		peer_message(w, role, index, c->msg);
-	}
+	return true;
 }
 
 static bool counters_changed(const struct esp_sa *sa)

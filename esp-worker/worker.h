@@ -1,13 +1,15 @@
 /* The ESP worker process: its state and the pieces of its event loop.
  *
- * main.c owns the loop; io.c moves packets between the sockets, the TUN
- * queue and datapath.c; ipc_handlers.c talks to master, the IKE workers
- * and db.  One worker, one thread: no locks anywhere. */
+ * main.c sets up the loop (lib/chanloop.h); io.c moves packets between
+ * the sockets, the TUN queue and datapath.c; ipc_handlers.c handles the
+ * messages from master and the IKE workers and reports to db.  One
+ * worker, one thread: no locks anywhere. */
 #ifndef ESP_WORKER_H
 #define ESP_WORKER_H
 
 #include <stdint.h>
 
+#include "chanloop.h"
 #include "child.h"
 #include "datapath.h"
 #include "sa.h"
@@ -29,28 +31,21 @@ struct esp_worker {
 	struct esp_path_stats path;
 	struct esp_io_stats iost;
 	struct esp_io *io;
-	int epfd;
+	struct chanloop loop;
 	long long next_report_ms;
 };
 
-/* epoll tags: which fd an event is for. */
-enum esp_ev { EV_MASTER = 1, EV_PEER, EV_UDP, EV_RAW, EV_TUN };
-#define EV_DATA(kind, role, index) ((uint64_t)(kind) << 16 | (uint64_t)(role) << 8 | (index))
-#define EV_KIND(d)	((int)((d) >> 16))
-#define EV_ROLE(d)	((int)((d) >> 8 & 0xff))
-#define EV_INDEX(d)	((int)((d) & 0xff))
-
 /* io.c */
+/* Allocates the packet buffers and watches the packet fds (w->loop must
+ * be initialised). */
 void esp_io_init(struct esp_worker *w);
-/* (Re-)registers every fd the worker has (after start-up and wiring). */
+/* (Re-)watches the UDP, raw ESP and TUN fds (after master replaced one). */
 void esp_io_watch(struct esp_worker *w);
-void esp_io_udp_ready(struct esp_worker *w);
-void esp_io_raw_ready(struct esp_worker *w);
-void esp_io_tun_ready(struct esp_worker *w);
 
-/* ipc_handlers.c */
-void esp_ipc_master_ready(struct esp_worker *w);
-void esp_ipc_peer_ready(struct esp_worker *w, int role, int index);
+/* ipc_handlers.c: chanloop callbacks, arg is the struct esp_worker */
+bool esp_ipc_peer_msg(void *arg, int role, int index, struct ipc_msg *m);
+void esp_ipc_new_channel(void *arg, int role, int index);
+bool esp_ipc_master_msg(void *arg, struct ipc_msg *m);
 /* Sends IPC_DB_COUNTERS for every SA whose counters changed. */
 void esp_report_counters(struct esp_worker *w);
 
