@@ -18,6 +18,25 @@ uint32_t crypt_new_msgid(void)
 	return id;
 }
 
+static struct msg_iv *iv_find(struct ike_sa *sa, uint32_t msgid)
+{
+	for (int i = 0; i < SA_IVS; i++)
+		if (sa->ivs[i].msgid == msgid)
+			return &sa->ivs[i];
+	return NULL;
+}
+
+/* Starts the IV chain of a new exchange: hash(last phase 1 block | M-ID). */
+static struct msg_iv *iv_start(struct ike_sa *sa, uint32_t msgid)
+{
+	struct msg_iv *e = &sa->ivs[sa->iv_next];
+
+	sa->iv_next = (sa->iv_next + 1) % SA_IVS;
+	e->msgid = msgid;
+	v1_phase2_iv(sa->hash, sa->p1_iv, sa->block, msgid, e->iv);
+	return e;
+}
+
 /* The running IV of exchange msgid, created from phase 1 when new. */
 static uint8_t *iv_of(struct ike_sa *sa, uint32_t msgid)
 {
@@ -25,29 +44,43 @@ static uint8_t *iv_of(struct ike_sa *sa, uint32_t msgid)
 
 	if (msgid == 0)
 		return sa->p1_iv;
-	for (int i = 0; i < SA_IVS; i++)
-		if (sa->ivs[i].msgid == msgid)
-			return sa->ivs[i].iv;
-	e = &sa->ivs[sa->iv_next];
-	sa->iv_next = (sa->iv_next + 1) % SA_IVS;
-	e->msgid = msgid;
-	v1_phase2_iv(sa->hash, sa->p1_iv, sa->block, msgid, e->iv);
-	return e->iv;
+	e = iv_find(sa, msgid);
+	return (e ? e : iv_start(sa, msgid))->iv;
 }
 
+/* The IV a received message of msgid decrypts with, without recording it. */
+static void iv_peek(struct ike_sa *sa, uint32_t msgid, uint8_t *iv)
+{
+	struct msg_iv *e = msgid ? iv_find(sa, msgid) : NULL;
+
+	if (msgid == 0)
+		memcpy(iv, sa->p1_iv, sa->block);
+	else if (e)
+		memcpy(iv, e->iv, sa->block);
+	else
+		v1_phase2_iv(sa->hash, sa->p1_iv, sa->block, msgid, iv);
+}
+
+/* The exchange's IV moves on only when the plaintext parses, so a forged
+ * or corrupted packet can neither break the chain of the real exchange nor
+ * push real exchanges out of the IV table. */
 bool crypt_decrypt(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len,
 		   struct v1_msg *out)
 {
 	size_t body = len - ISAKMP_HDR_LEN;
-	uint8_t *iv = iv_of(sa, hdr->msgid);
+	uint8_t next[16];
 
 	if (body == 0 || body % sa->block)
 		return false;
-	if (!cbc_crypt(sa->enc, sa->keys.enc_key, sa->keys.enc_key_len, iv,
+	iv_peek(sa, hdr->msgid, next);
+	if (!cbc_crypt(sa->enc, sa->keys.enc_key, sa->keys.enc_key_len, next,
 		       pkt + ISAKMP_HDR_LEN, body, false))
 		return false;
 	*out = *hdr;
-	return v1_parse_payloads(out, pkt + ISAKMP_HDR_LEN, body);
+	if (!v1_parse_payloads(out, pkt + ISAKMP_HDR_LEN, body))
+		return false;
+	memcpy(iv_of(sa, hdr->msgid), next, sa->block);
+	return true;
 }
 
 size_t crypt_reserve_hash(struct ike_sa *sa, struct v1_out *o)

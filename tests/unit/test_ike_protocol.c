@@ -39,6 +39,7 @@ static int master_end, authd_end, poold_end, esp_end, db_end;
 static int client;			/* the initiator's UDP socket */
 static struct sockaddr_in gw;		/* the worker's UDP 500 */
 static struct ipc_msg msg;
+static bool inject_garbage;		/* a forged message before the XAUTH reply */
 
 /* ---- the scripted initiator ---- */
 struct initiator {
@@ -307,6 +308,22 @@ static void put_attr(struct wbuf *w, uint16_t type, const char *s)
 	wbuf_bytes(w, s, strlen(s));
 }
 
+/* An encrypted-looking message of the exchange that does not decrypt to
+ * payloads: the worker must drop it without losing the exchange's IV. */
+static void send_garbage(struct initiator *in, uint32_t msgid)
+{
+	struct v1_out o;
+	uint8_t junk[48];
+
+	random_bytes(junk, sizeof junk);
+	junk[0] = 0xff;		/* next payload of the hash: no such type chain */
+	v1_out_begin(&o, in->icky, in->rcky, EXCH_TRANSACTION, FLAG_ENC, msgid);
+	wbuf_put_u8_at(&o.w, 16, PL_HASH);
+	wbuf_bytes(&o.w, junk, sizeof junk);
+	v1_out_finish(&o);
+	send_raw(o.buf, o.w.len);
+}
+
 /* XAUTH through authd; returns the leased address after mode-config. */
 static uint32_t xauth_and_modecfg(struct initiator *in, const char *pass)
 {
@@ -323,6 +340,8 @@ static uint32_t xauth_and_modecfg(struct initiator *in, const char *pass)
 	assert_int_equal(m.exch, EXCH_TRANSACTION);
 	assert_true(attr_of(need(&m, PL_ATTR), CA_XAUTH_USER_PASSWORD, &t, v) >= 0);
 	assert_int_equal(t, CFG_REQUEST);
+	if (inject_garbage)
+		send_garbage(in, m.msgid);
 	wbuf_init(&w, attrs, sizeof attrs);
 	put_attr(&w, CA_XAUTH_USER_NAME, "alice");
 	put_attr(&w, CA_XAUTH_USER_PASSWORD, pass);
@@ -578,6 +597,21 @@ static void test_full_flow_installs_keymat(void **state)
 	drain(db_end);
 }
 
+static void test_forged_message_keeps_the_exchange(void **state)
+{
+	struct initiator in;
+	uint8_t m2[2048];
+
+	(void)state;
+	phase1(&in, m2, sizeof m2);
+	send_msg3(&in, false);
+	inject_garbage = true;
+	assert_int_not_equal(xauth_and_modecfg(&in, "alicepass"), 0);
+	inject_garbage = false;
+	dh_free(in.dh);
+	drain(db_end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -586,6 +620,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_full_flow_installs_keymat),
+		cmocka_unit_test(test_forged_message_keeps_the_exchange),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
