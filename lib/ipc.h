@@ -189,7 +189,18 @@ struct ipc_auth_ans {
 	uint64_t sid;
 	int32_t result;			/* enum auth_result */
 	uint32_t pad;
-	char message[128];		/* reason or Reply-Message */
+	char message[128];		/* reason or Reply-Message (shown to the client) */
+	/* Authorization from RADIUS (zero / empty when absent or LOCAL): */
+	uint32_t framed_addr;		/* Framed-IP-Address, network order */
+	uint32_t framed_mask;		/* Framed-IP-Netmask, network order */
+	uint32_t session_timeout;	/* seconds */
+	uint32_t idle_timeout;		/* seconds */
+	char framed_pool[POOL_LEN];	/* Framed-Pool */
+	char group_policy[NAME_LEN];	/* from Class "OU=<name>" */
+	uint8_t class_attr[64];		/* Class as received, echoed in accounting */
+	uint16_t class_len;
+	uint8_t pad2[6];
+	char acct_session_id[32];	/* chosen by authd for this session */
 };
 
 /* ---- address leases ---- */
@@ -197,6 +208,8 @@ struct ipc_lease {
 	uint64_t sid;
 	char pool[POOL_LEN];
 	char user[NAME_LEN];
+	uint32_t want_addr;		/* RADIUS Framed-IP-Address, network order; 0 = any */
+	uint32_t pad;
 };
 
 struct ipc_lease_ans {
@@ -218,10 +231,17 @@ struct ipc_lease_free {
 /* ---- ESP SAs ---- */
 enum sa_dir { SA_IN = 1, SA_OUT = 2 };
 enum sa_encap { ENCAP_UDP = 1, ENCAP_NONE = 2 };	/* UDP 4500 or IP proto 50 */
-/* ESP transform ids (RFC 2407 / IANA) */
-enum esp_enc { ESP_ENC_DES = 2, ESP_ENC_3DES = 3, ESP_ENC_NULL = 11, ESP_ENC_AES_CBC = 12 };
-/* ESP authentication algorithm attribute values (RFC 2407) */
-enum esp_auth { ESP_AUTH_NONE = 0, ESP_AUTH_HMAC_MD5 = 1, ESP_AUTH_HMAC_SHA1 = 2 };
+/* ESP transform ids (RFC 2407 / IANA "IPSEC ESP Transform Identifiers") */
+enum esp_enc {
+	ESP_ENC_DES = 2, ESP_ENC_3DES = 3, ESP_ENC_NULL = 11, ESP_ENC_AES_CBC = 12,
+	ESP_ENC_AES_GCM_16 = 20,	/* RFC 4106, 16-byte ICV; key + 4-byte salt */
+	ESP_ENC_CHACHA20_POLY1305 = 28,	/* RFC 7634; 32-byte key + 4-byte salt */
+};
+/* ESP authentication algorithm attribute values (RFC 2407, RFC 4868) */
+enum esp_auth {
+	ESP_AUTH_NONE = 0, ESP_AUTH_HMAC_MD5 = 1, ESP_AUTH_HMAC_SHA1 = 2,
+	ESP_AUTH_HMAC_SHA256 = 5, ESP_AUTH_HMAC_SHA384 = 6, ESP_AUTH_HMAC_SHA512 = 7,
+};
 
 struct ipc_sa_add {
 	uint64_t sid;
