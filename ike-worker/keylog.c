@@ -42,6 +42,8 @@ static const char *uat_cipher(int enc)
 {
 	switch (enc) {
 	case ESP_ENC_AES_CBC: return "AES-CBC [RFC3602]";
+	case ESP_ENC_AES_GCM_16: return "AES-GCM with 16 octet ICV [RFC4106]";
+	case ESP_ENC_CHACHA20_POLY1305: return "ChaCha20 with Poly1305 [RFC7634]";
 	case ESP_ENC_3DES: return "TripleDES-CBC [RFC2451]";
 	case ESP_ENC_DES: return "DES-CBC [RFC2405]";
 	default: return "NULL";
@@ -53,6 +55,9 @@ static const char *uat_integrity(int auth)
 	switch (auth) {
 	case ESP_AUTH_HMAC_SHA1: return "HMAC-SHA-1-96 [RFC2404]";
 	case ESP_AUTH_HMAC_MD5: return "HMAC-MD5-96 [RFC2403]";
+	case ESP_AUTH_HMAC_SHA256: return "HMAC-SHA-256-128 [RFC4868]";
+	case ESP_AUTH_HMAC_SHA384: return "HMAC-SHA-384-192 [RFC4868]";
+	case ESP_AUTH_HMAC_SHA512: return "HMAC-SHA-512-256 [RFC4868]";
 	default: return "NULL";
 	}
 }

@@ -146,10 +146,14 @@ void prop_build_p1_reply(struct v1_out *o, const struct p1_choice *ch)
 
 /* ---- phase 2 ---- */
 
+/* Key material per SA: AEAD ciphers take a 4-byte salt after the key
+ * (RFC 4106 section 8.1, RFC 7634 section 2). */
 size_t prop_esp_key_len(int enc, int key_bits)
 {
 	switch (enc) {
 	case ESP_ENC_AES_CBC: return (size_t)(key_bits ? key_bits : 128) / 8;
+	case ESP_ENC_AES_GCM_16: return (size_t)(key_bits ? key_bits : 128) / 8 + 4;
+	case ESP_ENC_CHACHA20_POLY1305: return 32 + 4;
 	case ESP_ENC_3DES: return 24;
 	case ESP_ENC_DES: return 8;
 	case ESP_ENC_NULL: return 0;
@@ -162,6 +166,9 @@ size_t prop_esp_auth_len(int auth)
 	switch (auth) {
 	case ESP_AUTH_HMAC_SHA1: return 20;
 	case ESP_AUTH_HMAC_MD5: return 16;
+	case ESP_AUTH_HMAC_SHA256: return 32;
+	case ESP_AUTH_HMAC_SHA384: return 48;
+	case ESP_AUTH_HMAC_SHA512: return 64;
 	case ESP_AUTH_NONE: return 0;
 	default: return SIZE_MAX;
 	}
@@ -191,9 +198,14 @@ static bool p2_read_attrs(struct rbuf *r, struct p2_choice *t)
 }
 
 /* Transform sets of every dynamic map, in map order. */
+static bool has_key_bits(int enc)
+{
+	return enc == ESP_ENC_AES_CBC || enc == ESP_ENC_AES_GCM_16;
+}
+
 static bool p2_allowed(const struct conf *c, const struct p2_choice *t)
 {
-	int bits = t->enc == ESP_ENC_AES_CBC ? (t->key_bits ? t->key_bits : 128) : 0;
+	int bits = has_key_bits(t->enc) ? (t->key_bits ? t->key_bits : 128) : 0;
 
 	for (int m = 0; m < c->n_dynmaps; m++)
 		for (int i = 0; i < c->dynmaps[m].n_tsets; i++) {
@@ -203,7 +215,7 @@ static bool p2_allowed(const struct conf *c, const struct p2_choice *t)
 
 			if (!ts)
 				continue;
-			tbits = ts->enc == ESP_ENC_AES_CBC ? (ts->key_bits ? ts->key_bits : 128) : 0;
+			tbits = has_key_bits(ts->enc) ? (ts->key_bits ? ts->key_bits : 128) : 0;
 			if (ts->enc == t->enc && tbits == bits && ts->auth == t->auth)
 				return true;
 		}
@@ -226,7 +238,7 @@ static bool p2_try_transform(const struct conf *c, struct rbuf *body, const uint
 	    !p2_read_attrs(body, t))
 		return false;
 	t->enc = id;
-	if (t->enc == ESP_ENC_AES_CBC && !t->key_bits)
+	if ((t->enc == ESP_ENC_AES_CBC || t->enc == ESP_ENC_AES_GCM_16) && !t->key_bits)
 		t->key_bits = 128;
 	if (!p2_tunnel_mode(t->encap_mode) || !p2_allowed(c, t) || raw_len > sizeof t->tf ||
 	    prop_esp_key_len(t->enc, t->key_bits) == SIZE_MAX ||
@@ -312,6 +324,10 @@ const char *prop_esp_enc_name(int enc, int key_bits)
 	switch (enc) {
 	case ESP_ENC_AES_CBC:
 		return key_bits == 256 ? "AES256" : key_bits == 192 ? "AES192" : "AES128";
+	case ESP_ENC_AES_GCM_16:
+		return key_bits == 256 ? "AES-GCM-256" : key_bits == 192 ? "AES-GCM-192" :
+					 "AES-GCM-128";
+	case ESP_ENC_CHACHA20_POLY1305: return "CHACHA20-POLY1305";
 	case ESP_ENC_3DES: return "3DES";
 	case ESP_ENC_DES: return "DES";
 	case ESP_ENC_NULL: return "NULL";
@@ -324,6 +340,9 @@ const char *prop_esp_auth_name(int auth)
 	switch (auth) {
 	case ESP_AUTH_HMAC_SHA1: return "SHA1";
 	case ESP_AUTH_HMAC_MD5: return "MD5";
+	case ESP_AUTH_HMAC_SHA256: return "SHA256";
+	case ESP_AUTH_HMAC_SHA384: return "SHA384";
+	case ESP_AUTH_HMAC_SHA512: return "SHA512";
 	case ESP_AUTH_NONE: return "NONE";
 	default: return "?";
 	}
