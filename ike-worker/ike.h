@@ -68,6 +68,10 @@ struct ike_sa {
 	uint8_t natd_type;		/* 0: peer did not offer NAT-T */
 	bool nat_peer, nat_local;	/* NAT detected on either side */
 	bool peer_dpd;
+	long long last_rx_ms;		/* last authenticated message from the peer */
+	uint32_t dpd_seq;		/* of our outstanding R-U-THERE */
+	long long dpd_sent_ms;
+	int dpd_tries;			/* 0: none outstanding */
 
 	/* phase 1 */
 	int enc, key_bits, hash, group, auth;
@@ -183,6 +187,12 @@ void info_input(struct ike_sa *sa, const struct v1_msg *m);
 void info_send_delete_all(struct ike_sa *sa);
 void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
 			    uint16_t type);
+
+/* dpd.c: dead peer detection (RFC 3706), periodic as the ASA's
+ * isakmp keepalive threshold/retry */
+void dpd_tick(struct ike_sa *sa, long long now);
+void dpd_ack(struct ike_sa *sa, uint32_t seq);
+void dpd_send(struct ike_sa *sa, uint32_t seq);
 
 /* keylog.c: --keylog lines for tshark */
 void keylog_ike(const struct ike_sa *sa);

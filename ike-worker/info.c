@@ -60,21 +60,22 @@ void info_send_delete_all(struct ike_sa *sa)
 	send_info(sa, fill_delete_all, sa);
 }
 
-struct ack_arg {
+struct dpd_arg {
 	const uint8_t *spi;
 	size_t spi_len;
 	uint32_t seq;
+	uint16_t type;
 };
 
-static void fill_dpd_ack(struct v1_out *o, const void *arg)
+static void fill_dpd(struct v1_out *o, const void *arg)
 {
-	const struct ack_arg *a = arg;
+	const struct dpd_arg *a = arg;
 	size_t p = v1_out_open(o, PL_NOTIFY);
 
 	wbuf_u32(&o->w, DOI_IPSEC);
 	wbuf_u8(&o->w, PROTO_ISAKMP);
 	wbuf_u8(&o->w, (uint8_t)a->spi_len);
-	wbuf_u16(&o->w, N_DPD_R_U_THERE_ACK);
+	wbuf_u16(&o->w, a->type);
 	wbuf_bytes(&o->w, a->spi, a->spi_len);
 	wbuf_u32(&o->w, a->seq);
 	v1_out_close(o, p);
@@ -93,13 +94,25 @@ static void info_notify(struct ike_sa *sa, const struct v1_payload *n)
 	    !rbuf_u16(&r, &type) || !rbuf_ptr(&r, &spi, spi_len))
 		return;
 	if (type == N_DPD_R_U_THERE && rbuf_u32(&r, &seq)) {
-		struct ack_arg a = { spi, spi_len, seq };
+		struct dpd_arg a = { spi, spi_len, seq, N_DPD_R_U_THERE_ACK };
 
 		log_debug("peer %s: DPD R-U-THERE %u answered", sa_peer_str(sa), seq);
-		send_info(sa, fill_dpd_ack, &a);
+		send_info(sa, fill_dpd, &a);
+	} else if (type == N_DPD_R_U_THERE_ACK && rbuf_u32(&r, &seq)) {
+		dpd_ack(sa, seq);
 	} else if (type != N_DPD_R_U_THERE_ACK && type != N_INITIAL_CONTACT) {
 		log_info("peer %s: notify %u received", sa_peer_str(sa), type);
 	}
+}
+
+void dpd_send(struct ike_sa *sa, uint32_t seq)
+{
+	uint8_t ck[16];
+	struct dpd_arg a = { ck, sizeof ck, seq, N_DPD_R_U_THERE };
+
+	memcpy(ck, sa->icky, 8);
+	memcpy(ck + 8, sa->rcky, 8);
+	send_info(sa, fill_dpd, &a);
 }
 
 /* Returns true when the IKE SA itself was deleted (sa is freed). */

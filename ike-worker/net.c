@@ -93,6 +93,7 @@ static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint
 		return;
 	}
 	track_peer(sa, from, is4500);
+	sa->last_rx_ms = now_ms();
 	switch (m.exch) {
 	case EXCH_AGGRESSIVE:
 		am_msg3(sa, &m);

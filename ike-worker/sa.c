@@ -167,6 +167,10 @@ void sa_tick(void)
 
 		next = sa->next;
 		sa_retransmit(sa, now);
+		if (sa->state == ST_ESTABLISHED) {
+			dpd_tick(sa, now);	/* may end and free sa */
+			continue;
+		}
 		if (sa->state == ST_XAUTH_FAILED && idle > HALF_OPEN_MS) {
 			sa_end(sa, "auth-failed", true);
 		} else if (sa->state == ST_AM_SENT2 && idle > HALF_OPEN_MS) {

@@ -111,12 +111,15 @@ struct conf_aaa_host {			/* aaa-server NAME (IF) host A / key K */
 	uint16_t auth_port;		/*  authentication-port N, default 1645 (ASA) */
 	uint16_t acct_port;		/*  accounting-port N, default 1646 (ASA) */
 	int timeout;			/*  timeout N seconds (1..300), default 10 */
+	int retry_interval;		/*  retry-interval N seconds (1..10), default 10 */
 };
 
 struct conf_aaa_server {		/* aaa-server NAME protocol radius */
 	char name[CONF_NAME];
 	struct conf_aaa_host hosts[4];
 	int n_hosts;
+	int dead_time;			/*  dead-time N minutes (0..1440), default 10 */
+	int max_failed;			/*  max-failed-attempts N (1..5), default 3 */
 };
 
 struct conf_tunnel_group {		/* tunnel-group NAME type remote-access */
@@ -127,6 +130,10 @@ struct conf_tunnel_group {		/* tunnel-group NAME type remote-access */
 	char default_policy[CONF_NAME];	/* default DfltGrpPolicy */
 	char psk[128];			/* ipsec-attributes ikev1 pre-shared-key K */
 	bool has_psk;
+	/* ipsec-attributes isakmp keepalive threshold N retry M | disable:
+	 * DPD after N idle seconds, then every M seconds, 0 = disabled */
+	uint32_t dpd_threshold;		/* default 300 (ASA remote access) */
+	uint32_t dpd_retry;		/* default 2 */
 };
 
 /* Where a secret token sits in the text, so it can be redacted. */

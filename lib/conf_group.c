@@ -10,6 +10,9 @@
 #define RADIUS_DEFAULT_AUTH_PORT	1645	/* ASA defaults, not 1812/1813 */
 #define RADIUS_DEFAULT_ACCT_PORT	1646
 #define RADIUS_DEFAULT_TIMEOUT		10
+#define RADIUS_DEFAULT_RETRY_INTERVAL	10
+#define RADIUS_DEFAULT_DEAD_TIME	10	/* minutes */
+#define RADIUS_DEFAULT_MAX_FAILED	3
 
 /* "(outside)" -> ref to nameif outside */
 static bool paren_ref(struct conf_parser *p, const struct conf_line *l, int i, char *out, size_t size)
@@ -236,14 +239,19 @@ static bool aaa_protocol(struct conf_parser *p, const struct conf_line *l, const
 
 	if (!conf_kw(p, l, 3, words, &kw) || !conf_end(p, l, 4))
 		return false;
+	/* the group's own block (dead-time, max-failed-attempts) shares the
+	 * host block's table; idx2 = -1 marks "no host" */
+	p->idx2 = -1;
 	if (find_aaa(c, name) >= 0)
-		return true;
+		return conf_open(p, BLK_AAA_HOST, find_aaa(c, name));
 	struct conf_aaa_server *s = CONF_NEW(p, c->aaa, c->n_aaa);
 
 	if (!s)
 		return false;
 	snprintf(s->name, sizeof s->name, "%s", name);
-	return true;
+	s->dead_time = RADIUS_DEFAULT_DEAD_TIME;
+	s->max_failed = RADIUS_DEFAULT_MAX_FAILED;
+	return conf_open(p, BLK_AAA_HOST, c->n_aaa - 1);
 }
 
 static bool aaa_host(struct conf_parser *p, const struct conf_line *l, const char *name, int i)
@@ -251,7 +259,8 @@ static bool aaa_host(struct conf_parser *p, const struct conf_line *l, const cha
 	static const char *const host[] = { "host", NULL };
 	struct conf_aaa_host h = { .auth_port = RADIUS_DEFAULT_AUTH_PORT,
 				   .acct_port = RADIUS_DEFAULT_ACCT_PORT,
-				   .timeout = RADIUS_DEFAULT_TIMEOUT };
+				   .timeout = RADIUS_DEFAULT_TIMEOUT,
+				   .retry_interval = RADIUS_DEFAULT_RETRY_INTERVAL };
 	int idx = find_aaa(p->c, name), kw;
 
 	if (i == 3 && !paren_ref(p, l, 2, h.nameif, sizeof h.nameif))
@@ -294,8 +303,28 @@ static struct conf_aaa_host *cur_host(struct conf_parser *p)
 	return &p->c->aaa[p->idx].hosts[p->idx2];
 }
 
+/* Host sub-commands under `aaa-server NAME protocol radius` and group
+ * sub-commands under a host are refused by name. */
+static bool in_host(struct conf_parser *p, const struct conf_line *l)
+{
+	if (p->idx2 >= 0)
+		return true;
+	return conf_fail(p, l->tok[0].col, "'%.*s' is a host setting, expected it under `aaa-server %s (IF) host A`",
+			 CONF_TOK(&l->tok[0]), p->c->aaa[p->idx].name);
+}
+
+static bool in_group(struct conf_parser *p, const struct conf_line *l)
+{
+	if (p->idx2 < 0)
+		return true;
+	return conf_fail(p, l->tok[0].col, "'%.*s' is a server-group setting, expected it under `aaa-server %s protocol radius`",
+			 CONF_TOK(&l->tok[0]), p->c->aaa[p->idx].name);
+}
+
 static bool sub_key(struct conf_parser *p, const struct conf_line *l)
 {
+	if (!in_host(p, l))
+		return false;
 	struct conf_aaa_host *h = cur_host(p);
 
 	return conf_name(p, l, 1, h->key, sizeof h->key, "a RADIUS shared secret") &&
@@ -306,7 +335,7 @@ static bool sub_port(struct conf_parser *p, const struct conf_line *l, uint16_t 
 {
 	uint32_t v;
 
-	if (!conf_num(p, l, 1, 1, 65535, "a UDP port", &v) || !conf_end(p, l, 2))
+	if (!in_host(p, l) || !conf_num(p, l, 1, 1, 65535, "a UDP port", &v) || !conf_end(p, l, 2))
 		return false;
 	*port = (uint16_t)v;
 	return true;
@@ -314,21 +343,57 @@ static bool sub_port(struct conf_parser *p, const struct conf_line *l, uint16_t 
 
 static bool sub_auth_port(struct conf_parser *p, const struct conf_line *l)
 {
-	return sub_port(p, l, &cur_host(p)->auth_port);
+	return in_host(p, l) && sub_port(p, l, &cur_host(p)->auth_port);
 }
 
 static bool sub_acct_port(struct conf_parser *p, const struct conf_line *l)
 {
-	return sub_port(p, l, &cur_host(p)->acct_port);
+	return in_host(p, l) && sub_port(p, l, &cur_host(p)->acct_port);
 }
 
 static bool sub_timeout(struct conf_parser *p, const struct conf_line *l)
 {
 	uint32_t v;
 
-	if (!conf_num(p, l, 1, 1, 300, "a timeout in seconds", &v) || !conf_end(p, l, 2))
+	if (!in_host(p, l) || !conf_num(p, l, 1, 1, 300, "a timeout in seconds", &v) ||
+	    !conf_end(p, l, 2))
 		return false;
 	cur_host(p)->timeout = (int)v;
+	return true;
+}
+
+/* retry-interval N: seconds between retransmissions within the timeout */
+static bool sub_retry_interval(struct conf_parser *p, const struct conf_line *l)
+{
+	uint32_t v;
+
+	if (!in_host(p, l) || !conf_num(p, l, 1, 1, 10, "a retry interval of 1-10 seconds", &v) ||
+	    !conf_end(p, l, 2))
+		return false;
+	cur_host(p)->retry_interval = (int)v;
+	return true;
+}
+
+/* dead-time N: minutes a failed host is skipped (ASA's depletion deadtime) */
+static bool sub_dead_time(struct conf_parser *p, const struct conf_line *l)
+{
+	uint32_t v;
+
+	if (!in_group(p, l) || !conf_num(p, l, 1, 0, 1440, "a dead time of 0-1440 minutes", &v) ||
+	    !conf_end(p, l, 2))
+		return false;
+	p->c->aaa[p->idx].dead_time = (int)v;
+	return true;
+}
+
+static bool sub_max_failed(struct conf_parser *p, const struct conf_line *l)
+{
+	uint32_t v;
+
+	if (!in_group(p, l) || !conf_num(p, l, 1, 1, 5, "a count of 1-5 failed attempts", &v) ||
+	    !conf_end(p, l, 2))
+		return false;
+	p->c->aaa[p->idx].max_failed = (int)v;
 	return true;
 }
 
@@ -337,6 +402,9 @@ const struct conf_cmd conf_aaa_host_subs[] = {
 	{ "authentication-port", sub_auth_port },
 	{ "accounting-port", sub_acct_port },
 	{ "timeout", sub_timeout },
+	{ "retry-interval", sub_retry_interval },
+	{ "dead-time", sub_dead_time },
+	{ "max-failed-attempts", sub_max_failed },
 	{ NULL, NULL },
 };
 
@@ -367,6 +435,8 @@ static bool tg_type(struct conf_parser *p, const struct conf_line *l, const char
 	snprintf(t->name, sizeof t->name, "%s", name);
 	snprintf(t->auth_server_group, sizeof t->auth_server_group, "LOCAL");
 	snprintf(t->default_policy, sizeof t->default_policy, DEFAULT_GROUP_POLICY);
+	t->dpd_threshold = 300;
+	t->dpd_retry = 2;
 	return true;
 }
 
@@ -479,7 +549,29 @@ static bool sub_psk(struct conf_parser *p, const struct conf_line *l)
 	return psk_at(p, l, 1);
 }
 
+/* isakmp keepalive threshold N retry M | isakmp keepalive disable */
+static bool sub_isakmp(struct conf_parser *p, const struct conf_line *l)
+{
+	static const char *const what[] = { "keepalive", NULL };
+	static const char *const mode[] = { "threshold", "disable", NULL };
+	static const char *const retry[] = { "retry", NULL };
+	struct conf_tunnel_group *t = cur_tg(p);
+	int kw;
+
+	if (!conf_kw(p, l, 1, what, &kw) || !conf_kw(p, l, 2, mode, &kw))
+		return false;
+	if (kw == 1) {
+		t->dpd_threshold = 0;
+		return conf_end(p, l, 3);
+	}
+	return conf_num(p, l, 3, 10, 3600, "a threshold of 10-3600 seconds", &t->dpd_threshold) &&
+	       conf_kw(p, l, 4, retry, &kw) &&
+	       conf_num(p, l, 5, 2, 10, "a retry interval of 2-10 seconds", &t->dpd_retry) &&
+	       conf_end(p, l, 6);
+}
+
 const struct conf_cmd conf_tg_ipsec_subs[] = {
+	{ "isakmp", sub_isakmp },
 	{ "ikev1", sub_ikev1 },
 	{ "pre-shared-key", sub_psk },
 	{ NULL, NULL },
