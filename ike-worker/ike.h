@@ -111,6 +111,12 @@ struct ike_sa {
 	uint32_t addr, mask;		/* leased address, network order */
 	char pool[POOL_LEN];
 	bool session_in_db;
+	/* authorization (RADIUS, else the tunnel-group's defaults) */
+	char policy[NAME_LEN];		/* group-policy in force */
+	uint32_t framed_addr;		/* address RADIUS assigned, 0 = from a pool */
+	char framed_pool[POOL_LEN];
+	uint32_t session_timeout;	/* seconds, 0 = none */
+	long long up_ms;		/* when XAUTH succeeded */
 
 	struct qm_state qm;
 	struct child_sa children[SA_CHILDREN];

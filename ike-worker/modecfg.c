@@ -41,13 +41,16 @@ void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
 			sa->cfg_wanted[sa->n_cfg_wanted++] = a.type;
 	sa->cfg_msgid = m->msgid;
 	sa->cfg_ident = ident;
-	if (!tg || tg->n_pools == 0) {
+	if (!tg || (tg->n_pools == 0 && !sa->framed_addr && !sa->framed_pool[0])) {
 		log_warn("peer %s user %s: tunnel-group %s has no address-pool", sa_peer_str(sa),
 			 sa->user, sa->group_name);
 		sa_end(sa, "no-address", true);
 		return;
 	}
-	ipc_strcpy(q.pool, sizeof q.pool, tg->pools[0]);
+	/* RADIUS Framed-Pool / Framed-IP-Address win over the tunnel-group's pool. */
+	ipc_strcpy(q.pool, sizeof q.pool, sa->framed_pool[0] ? sa->framed_pool :
+		   tg->n_pools ? tg->pools[0] : "");
+	q.want_addr = sa->framed_addr;
 	ipc_strcpy(q.user, sizeof q.user, sa->user);
 	sa_set_state(sa, ST_CFG_LEASE);
 	peers_send(ROLE_POOLD, 0, IPC_LEASE, 0, &q, sizeof q);
@@ -99,9 +102,7 @@ static void add_policy(struct ike_sa *sa, struct v1_out *o, const struct conf_gr
 
 static void send_reply(struct ike_sa *sa)
 {
-	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
-	const struct conf_group_policy *gp =
-		tg ? conf_group_policy(&ike.c.conf, tg->default_policy) : NULL;
+	const struct conf_group_policy *gp = conf_group_policy(&ike.c.conf, sa->policy);
 	struct v1_out o;
 	size_t hash, attr;
 
@@ -141,8 +142,10 @@ void modecfg_lease_answer(const struct ipc_lease_ans *a)
 	}
 	ipc_strcpy(pool, sizeof pool, a->pool);
 	if (a->status != 0) {
-		log_warn("peer %s user %s: no address: pool %s %s", sa_peer_str(sa), sa->user, pool,
-			 a->status == -1 ? "exhausted" : "unknown");
+		log_warn("peer %s user %s: no address: %s%s", sa_peer_str(sa), sa->user,
+			 a->status == -1 ? "pool exhausted: " : a->status == -3 ?
+			 "address from the server is leased to another session: " :
+			 "unknown pool ", pool);
 		sa_end(sa, "no-address", true);
 		return;
 	}

@@ -98,7 +98,6 @@ void peers_reinstall_esp(int esp_index)
 
 void peers_db_session_new(struct ike_sa *sa)
 {
-	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
 	struct ipc_db_session_new e = {
 		.sid = sa->sid, .public_addr = sa->peer.sin_addr.s_addr,
 		.public_port = ntohs(sa->peer.sin_port), .ike_index = (uint8_t)ike.c.index,
@@ -107,7 +106,7 @@ void peers_db_session_new(struct ike_sa *sa)
 
 	ipc_strcpy(e.user, sizeof e.user, sa->user);
 	ipc_strcpy(e.tunnel_group, sizeof e.tunnel_group, sa->group_name);
-	ipc_strcpy(e.group_policy, sizeof e.group_policy, tg ? tg->default_policy : "");
+	ipc_strcpy(e.group_policy, sizeof e.group_policy, sa->policy);
 	peers_send(ROLE_DB, 0, IPC_DB_SESSION_NEW, 0, &e, sizeof e);
 	sa->session_in_db = true;
 }

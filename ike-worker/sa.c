@@ -167,6 +167,13 @@ void sa_tick(void)
 
 		next = sa->next;
 		sa_retransmit(sa, now);
+		if (sa->state == ST_ESTABLISHED && sa->session_timeout &&
+		    now - sa->up_ms >= (long long)sa->session_timeout * 1000) {
+			log_notice("peer %s user %s: session timeout (%u s)", sa_peer_str(sa),
+				   sa->user, sa->session_timeout);
+			sa_end(sa, "session-timeout", true);
+			continue;
+		}
 		if (sa->state == ST_ESTABLISHED) {
 			dpd_tick(sa, now);	/* may end and free sa */
 			continue;

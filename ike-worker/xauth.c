@@ -104,6 +104,27 @@ void xauth_input(struct ike_sa *sa, const struct v1_msg *m, uint8_t cfg_type, st
 	}
 }
 
+/* What the authentication server decided beyond yes: the group-policy
+ * (RADIUS Class OU=), address or pool, session timeout. */
+static void xauth_authorize(struct ike_sa *sa, const struct ipc_auth_ans *a)
+{
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+	char gp[NAME_LEN];
+
+	ipc_strcpy(gp, sizeof gp, a->group_policy);
+	ipc_strcpy(sa->policy, sizeof sa->policy, tg ? tg->default_policy : "DfltGrpPolicy");
+	if (gp[0] && conf_group_policy(&ike.c.conf, gp))
+		ipc_strcpy(sa->policy, sizeof sa->policy, gp);
+	else if (gp[0])
+		log_warn("peer %s user %s: group-policy %s from the server is not configured; "
+			 "using %s", sa_peer_str(sa), sa->user, gp, sa->policy);
+	sa->framed_addr = a->framed_addr;
+	memcpy(sa->framed_pool, a->framed_pool, sizeof sa->framed_pool);
+	sa->framed_pool[sizeof sa->framed_pool - 1] = 0;
+	sa->session_timeout = a->session_timeout;
+	sa->up_ms = now_ms();
+}
+
 void xauth_answer(const struct ipc_auth_ans *a)
 {
 	struct ike_sa *sa = sa_by_sid(a->sid);
@@ -121,6 +142,7 @@ void xauth_answer(const struct ipc_auth_ans *a)
 	}
 	log_notice("peer %s group %s user %s: XAUTH succeeded", sa_peer_str(sa), sa->group_name,
 		   sa->user);
+	xauth_authorize(sa, a);
 	peers_db_session_new(sa);
 	peers_db_ike_sa(sa, false);
 	sa_set_state(sa, ST_XAUTH_SET);
