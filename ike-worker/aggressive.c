@@ -50,46 +50,6 @@ static bool am_check_payloads(const struct v1_msg *m, const struct sockaddr_in *
 	return false;
 }
 
-/* Copies what the later hashes need out of message 1. */
-static bool am_keep(struct ike_sa *sa, const struct p1_choice *ch, const struct v1_payload *sap,
-		    const struct v1_payload *ke, const struct v1_payload *ni,
-		    const struct v1_payload *id)
-{
-	sa->enc = ch->enc;
-	sa->key_bits = ch->key_bits;
-	sa->hash = ch->hash;
-	sa->group = ch->group;
-	sa->auth = ch->auth;
-	sa->lifetime = ch->lifetime;
-	sa->gx_len = ke->len;
-	memcpy(sa->gxi, ke->body, ke->len);
-	memcpy(sa->ni, ni->body, ni->len);
-	sa->ni_len = ni->len;
-	memcpy(sa->idi_b, id->body, id->len);
-	sa->idi_len = id->len;
-	sa->sai_b = malloc(sap->len);
-	if (!sa->sai_b)
-		return false;
-	memcpy(sa->sai_b, sap->body, sap->len);
-	sa->sai_len = sap->len;
-	sa->dh = dh_new(ch->group);
-	return sa->dh && dh_public(sa->dh, sa->gxr, sa->gx_len) &&
-	       dh_shared(sa->dh, sa->gxi, sa->gx_len, sa->gxy, sa->gx_len);
-}
-
-static void am_request_skeyid(struct ike_sa *sa)
-{
-	struct ipc_skeyid q = { .prf = (uint8_t)sa->hash };
-
-	ipc_strcpy(q.group, sizeof q.group, sa->group_name);
-	q.ni_len = (uint16_t)sa->ni_len;
-	q.nr_len = (uint16_t)sa->nr_len;
-	memcpy(q.ni, sa->ni, sa->ni_len);
-	memcpy(q.nr, sa->nr, sa->nr_len);
-	sa->req_id = ++ike.next_req_id;
-	peers_send(ROLE_MASTER, 0, IPC_SKEYID, sa->req_id, &q, sizeof q);
-}
-
 static bool am_select(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
 		      const struct v1_payload *sap, const struct v1_payload *ke, const char *group,
 		      struct p1_choice *ch)
@@ -145,17 +105,18 @@ void am_msg1(const struct v1_msg *hdr, const struct sockaddr_in *from, bool on45
 		return;
 	sa->on4500 = on4500;
 	ipc_strcpy(sa->group_name, sizeof sa->group_name, group);
-	sa->nr_len = sizeof sa->nr;
-	random_bytes(sa->nr, sa->nr_len);
 	natt_scan_vids(sa, &m);
 	net_note_request(sa, pkt, len);
-	if (!am_keep(sa, &ch, sap, ke, ni, id)) {
+	p1_apply_choice(sa, &ch);
+	memcpy(sa->idi_b, id->body, id->len);
+	sa->idi_len = id->len;
+	if (!p1_keep_sa(sa, sap) || !p1_keep_ke_nonce(sa, ke, ni)) {
 		log_err("peer %s: DH group %d failed", sa_peer_str(sa), ch.group);
 		sa_end(sa, "error", false);
 		return;
 	}
 	sa_set_state(sa, ST_AM_WAIT_SKEYID);
-	am_request_skeyid(sa);
+	p1_request_skeyid(sa);
 }
 
 static void am_send2(struct ike_sa *sa, const struct p1_choice *ch)
@@ -163,8 +124,7 @@ static void am_send2(struct ike_sa *sa, const struct p1_choice *ch)
 	struct v1_out o;
 	uint8_t hash_r[CRYPTO_MAX_HASH];
 
-	v1_auth_hash(&sa->keys, sa->gxr, sa->gx_len, sa->gxi, sa->gx_len, sa->rcky, sa->icky,
-		     sa->sai_b, sa->sai_len, sa->idr_b, sa->idr_len, hash_r);
+	p1_hash_r(sa, hash_r);
 	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_AGGRESSIVE, 0, 0);
 	prop_build_p1_reply(&o, ch);
 	v1_out_payload(&o, PL_KE, sa->gxr, sa->gx_len);
@@ -178,82 +138,32 @@ static void am_send2(struct ike_sa *sa, const struct p1_choice *ch)
 	net_set_reply(sa, o.buf, o.w.len);
 }
 
-/* Our ID: ID_IPV4_ADDR of the outside address, UDP port 500. */
-static void am_own_id(struct ike_sa *sa)
+/* Master answered SKEYID: the keys are derived, send message 2. */
+void am_have_keys(struct ike_sa *sa)
 {
-	struct wbuf w;
-
-	wbuf_init(&w, sa->idr_b, sizeof sa->idr_b);
-	wbuf_u8(&w, ID_IPV4_ADDR);
-	wbuf_u8(&w, 17);
-	wbuf_u16(&w, 500);
-	wbuf_bytes(&w, &ike.local_addr, 4);
-	sa->idr_len = w.len;
-}
-
-static bool am_derive(struct ike_sa *sa, const struct ipc_skeyid_ans *a)
-{
-	sa->keys.prf = sa->hash;
-	sa->keys.hlen = hash_len(sa->hash);
-	sa->block = cipher_block_len(sa->enc);
-	if (a->len != sa->keys.hlen || !sa->block)
-		return false;
-	memcpy(sa->keys.skeyid, a->skeyid, a->len);
-	return v1_derive(&sa->keys, sa->gxy, sa->gx_len, sa->icky, sa->rcky,
-			 cipher_key_len(sa->enc, sa->key_bits)) &&
-	       v1_phase1_iv(sa->hash, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len, sa->block,
-			    sa->p1_iv);
-}
-
-void am_skeyid_answer(uint32_t id, const struct ipc_skeyid_ans *a)
-{
-	struct ike_sa *sa;
 	struct p1_choice ch = { 0 };
 
-	for (sa = ike.sas; sa; sa = sa->next)
-		if (sa->state == ST_AM_WAIT_SKEYID && sa->req_id == id)
-			break;
-	if (!sa)
-		return;
-	if (a->status != 0 || !am_derive(sa, a)) {
-		log_warn("peer %s group %s: no pre-shared key for the tunnel-group",
-			 sa_peer_str(sa), sa->group_name);
-		sa_end(sa, "error", false);
-		return;
-	}
 	/* Rebuild the reply SA from the choice made on message 1. */
 	if (!prop_select_p1(sa->sai_b, sa->sai_len, &ike.c.conf, &ch)) {
 		sa_end(sa, "error", false);
 		return;
 	}
-	keylog_ike(sa);
-	am_own_id(sa);
 	am_send2(sa, &ch);
 	sa_set_state(sa, ST_AM_SENT2);
 }
 
 void am_msg3(struct ike_sa *sa, const struct v1_msg *m)
 {
-	const struct v1_payload *h = v1_find(m, PL_HASH, 0);
-	uint8_t want[CRYPTO_MAX_HASH];
-
 	if (sa->state != ST_AM_SENT2) {
 		log_debug("peer %s: unexpected aggressive mode message", sa_peer_str(sa));
 		return;
 	}
-	v1_auth_hash(&sa->keys, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len, sa->icky, sa->rcky,
-		     sa->sai_b, sa->sai_len, sa->idi_b, sa->idi_len, want);
-	if (!h || h->len != sa->keys.hlen || CRYPTO_memcmp(want, h->body, h->len)) {
+	if (!p1_hash_i_ok(sa, m)) {
 		log_warn("peer %s group %s: HASH_I mismatch in aggressive mode message 3: "
 			 "pre-shared key differs", sa_peer_str(sa), sa->group_name);
 		sa_end(sa, "auth-failed", false);
 		return;
 	}
 	natt_check_natd(sa, m, 500);
-	dh_free(sa->dh);
-	sa->dh = NULL;
-	log_info("peer %s group %s: phase 1 complete (aggressive mode, %s-%s, DH group %d)",
-		 sa_peer_str(sa), sa->group_name, cipher_name(sa->enc, sa->key_bits),
-		 hash_name(sa->hash), sa->group);
-	xauth_start(sa);
+	p1_complete(sa, "aggressive mode");
 }

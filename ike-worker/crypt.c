@@ -126,6 +126,16 @@ void crypt_seal_send(struct ike_sa *sa, struct v1_out *o, size_t hash_off,
 	net_send(sa, o->buf, o->w.len);
 }
 
+void crypt_seal_plain(struct ike_sa *sa, struct v1_out *o, uint32_t msgid)
+{
+	if (!wbuf_ok(&o->w)) {
+		log_err("peer %s: message too large, not sent", sa_peer_str(sa));
+		return;
+	}
+	seal(sa, o, msgid);
+	net_send(sa, o->buf, o->w.len);
+}
+
 bool crypt_check_hash(struct ike_sa *sa, const struct v1_msg *m)
 {
 	uint8_t want[CRYPTO_MAX_HASH];

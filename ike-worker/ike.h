@@ -15,6 +15,9 @@
 enum sa_state {
 	ST_AM_WAIT_SKEYID,	/* message 1 in, waiting for master */
 	ST_AM_SENT2,		/* message 2 out, waiting for message 3 */
+	ST_MM_SENT2,		/* main mode 2 out, waiting for 3 */
+	ST_MM_WAIT_SKEYID,	/* main mode 3 in, waiting for master */
+	ST_MM_SENT4,		/* main mode 4 out, waiting for 5 */
 	ST_XAUTH_REQ,		/* XAUTH request out */
 	ST_XAUTH_CHECK,		/* credentials at authd */
 	ST_XAUTH_SET,		/* status out, waiting for ACK */
@@ -167,6 +170,8 @@ bool crypt_decrypt(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, si
 size_t crypt_reserve_hash(struct ike_sa *sa, struct v1_out *o);
 void crypt_seal_send(struct ike_sa *sa, struct v1_out *o, size_t hash_off,
 		     const uint8_t *qm_ni, size_t qm_ni_len);
+/* Encrypts and sends a message without a HASH of its own (main mode 6). */
+void crypt_seal_plain(struct ike_sa *sa, struct v1_out *o, uint32_t msgid);
 /* Checks the HASH payload (first) of a decrypted transaction/info/QM(1)
  * message: prf(SKEYID_a, M-ID | payloads after HASH). */
 bool crypt_check_hash(struct ike_sa *sa, const struct v1_msg *m);
@@ -175,8 +180,26 @@ uint32_t crypt_new_msgid(void);
 /* Exchanges */
 void am_msg1(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
 	     const uint8_t *pkt, size_t len);
-void am_skeyid_answer(uint32_t id, const struct ipc_skeyid_ans *a);
+void am_have_keys(struct ike_sa *sa);
 void am_msg3(struct ike_sa *sa, const struct v1_msg *m);
+void mm_msg1(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
+	     const uint8_t *pkt, size_t len);
+void mm_msg3(struct ike_sa *sa, const struct v1_msg *m);
+void mm_have_keys(struct ike_sa *sa);
+void mm_msg5(struct ike_sa *sa, const struct v1_msg *m);
+
+/* phase1.c: what aggressive and main mode share */
+struct p1_choice;
+void p1_apply_choice(struct ike_sa *sa, const struct p1_choice *ch);
+bool p1_keep_sa(struct ike_sa *sa, const struct v1_payload *sap);
+bool p1_keep_ke_nonce(struct ike_sa *sa, const struct v1_payload *ke,
+		      const struct v1_payload *ni);
+void p1_request_skeyid(struct ike_sa *sa);
+void p1_skeyid_answer(uint32_t id, const struct ipc_skeyid_ans *a);
+void p1_own_id(struct ike_sa *sa);
+void p1_hash_r(const struct ike_sa *sa, uint8_t *out);
+bool p1_hash_i_ok(const struct ike_sa *sa, const struct v1_msg *m);
+void p1_complete(struct ike_sa *sa, const char *mode);
 void xauth_start(struct ike_sa *sa);
 void xauth_input(struct ike_sa *sa, const struct v1_msg *m, uint8_t cfg_type,
 		 struct rbuf *attrs);

@@ -98,6 +98,9 @@ static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint
 	case EXCH_AGGRESSIVE:
 		am_msg3(sa, &m);
 		break;
+	case EXCH_MAIN:
+		mm_msg5(sa, &m);
+		break;
 	case EXCH_TRANSACTION:
 		transaction_input(sa, &m);
 		break;
@@ -112,6 +115,21 @@ static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint
 	}
 }
 
+/* Only main mode message 3 travels in the clear once the SA exists. */
+static void dispatch_clear(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len,
+			   const struct sockaddr_in *from, bool is4500)
+{
+	struct v1_msg m = *hdr;
+
+	if (sa->state != ST_MM_SENT2 || hdr->exch != EXCH_MAIN ||
+	    !v1_parse_payloads(&m, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN)) {
+		log_warn("peer %s: unencrypted message dropped", sa_peer_str(sa));
+		return;
+	}
+	track_peer(sa, from, is4500);
+	mm_msg3(sa, &m);
+}
+
 static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, bool is4500)
 {
 	static const uint8_t zero[8];
@@ -124,13 +142,15 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 	}
 	len = hdr.len;
 	if (!memcmp(hdr.rcky, zero, 8)) {
-		if (hdr.exch != EXCH_AGGRESSIVE) {
+		if (hdr.exch == EXCH_AGGRESSIVE) {
+			am_msg1(&hdr, from, is4500, pkt, len);
+		} else if (hdr.exch == EXCH_MAIN) {
+			mm_msg1(&hdr, from, is4500, pkt, len);
+		} else {
 			log_warn("peer %s: exchange type %u not supported as a first message",
 				 inet_ntoa(from->sin_addr), hdr.exch);
 			info_send_notify_plain(&hdr, from, is4500, N_INVALID_EXCHANGE_TYPE);
-			return;
 		}
-		am_msg1(&hdr, from, is4500, pkt, len);
 		return;
 	}
 	sa = sa_find(hdr.icky, hdr.rcky);
@@ -140,10 +160,13 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 	}
 	if (net_is_retransmit(sa, pkt, len))
 		return;
-	if (!(hdr.flags & FLAG_ENC) || sa->state == ST_AM_WAIT_SKEYID) {
-		log_warn("peer %s: unencrypted message after phase 1 dropped", sa_peer_str(sa));
+	if (!(hdr.flags & FLAG_ENC)) {
+		dispatch_clear(sa, &hdr, pkt, len, from, is4500);
 		return;
 	}
+	if (sa->state == ST_AM_WAIT_SKEYID || sa->state == ST_MM_WAIT_SKEYID ||
+	    sa->state == ST_MM_SENT2)
+		return;		/* no keys yet */
 	net_note_request(sa, pkt, len);
 	dispatch_encrypted(sa, &hdr, pkt, len, from, is4500);
 }

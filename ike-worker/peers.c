@@ -202,7 +202,7 @@ static bool from_master(struct ipc_msg *m)
 
 	switch (m->hdr.type) {
 	case IPC_SKEYID_ANS:
-		am_skeyid_answer(m->hdr.id, (const struct ipc_skeyid_ans *)m->data);
+		p1_skeyid_answer(m->hdr.id, (const struct ipc_skeyid_ans *)m->data);
 		return true;
 	case IPC_LOGOFF:
 		on_logoff(m->hdr.id, (struct ipc_logoff *)m->data);

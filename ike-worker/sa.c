@@ -185,7 +185,13 @@ void sa_tick(void)
 				 "no valid message 3 (the client probably rejected our hash: "
 				 "pre-shared key mismatch)", sa_peer_str(sa), sa->group_name);
 			sa_end(sa, "timeout", false);
-		} else if (sa->state == ST_AM_WAIT_SKEYID && idle > HALF_OPEN_MS) {
+		} else if ((sa->state == ST_AM_WAIT_SKEYID || sa->state == ST_MM_SENT2 ||
+			    sa->state == ST_MM_WAIT_SKEYID || sa->state == ST_MM_SENT4) &&
+			   idle > HALF_OPEN_MS) {
+			if (sa->state == ST_MM_SENT4)
+				log_warn("peer %s group %s: main mode abandoned after message 4: no "
+					 "valid message 5 (pre-shared key mismatch?)", sa_peer_str(sa),
+					 sa->group_name);
 			sa_end(sa, "timeout", false);
 		} else if (sa->state >= ST_XAUTH_REQ && sa->state <= ST_CFG_LEASE && idle > XAUTH_MS) {
 			log_warn("peer %s user %s: XAUTH/mode-config not completed, giving up",

@@ -32,7 +32,10 @@ static const char CONF[] =
 	" split-tunnel-policy tunnelspecified\n split-tunnel-network-list value SPLIT\n"
 	"tunnel-group vpngroup type remote-access\ntunnel-group vpngroup general-attributes\n"
 	" address-pool P\n default-group-policy GP\n"
-	"tunnel-group vpngroup ipsec-attributes\n ikev1 pre-shared-key groupsecret\n";
+	"tunnel-group vpngroup ipsec-attributes\n ikev1 pre-shared-key groupsecret\n"
+	"tunnel-group DefaultRAGroup type remote-access\n"
+	"tunnel-group DefaultRAGroup general-attributes\n address-pool P\n default-group-policy GP\n"
+	"tunnel-group DefaultRAGroup ipsec-attributes\n ikev1 pre-shared-key mainmodesecret\n";
 
 /* The far ends of the worker's channels, played by the test. */
 static int master_end, authd_end, poold_end, esp_end, db_end;
@@ -138,19 +141,24 @@ static void drain(int fd)
 }
 
 /* master's part: SKEYID from the group's PSK. */
-static void answer_skeyid(struct initiator *in)
+static void answer_skeyid_for(const char *group, const char *psk)
 {
 	struct ipc_skeyid q;
 	struct ipc_skeyid_ans a = { .len = 20 };
 
 	ipc_expect(master_end, IPC_SKEYID);
 	memcpy(&q, msg.data, sizeof q);
-	assert_string_equal(q.group, "vpngroup");
-	assert_true(v1_skeyid_psk(q.prf, "groupsecret", 11, q.ni, q.ni_len, q.nr, q.nr_len,
+	assert_string_equal(q.group, group);
+	assert_true(v1_skeyid_psk(q.prf, psk, strlen(psk), q.ni, q.ni_len, q.nr, q.nr_len,
 				  a.skeyid));
 	assert_int_equal(ipc_send(master_end, IPC_SKEYID_ANS, msg.hdr.id, &a, sizeof a, -1), 0);
 	peers_input(ike.c.master, ROLE_MASTER, 0);
+}
+
+static void answer_skeyid(struct initiator *in)
+{
 	(void)in;
+	answer_skeyid_for("vpngroup", "groupsecret");
 }
 
 static const struct v1_payload *need(const struct v1_msg *m, uint8_t type)
@@ -612,6 +620,88 @@ static void test_forged_message_keeps_the_exchange(void **state)
 	drain(db_end);
 }
 
+/* Main mode with the DefaultRAGroup PSK, then the same XAUTH, mode-config
+ * and quick mode as aggressive mode. */
+static void main_mode(struct initiator *in)
+{
+	struct v1_out o;
+	struct v1_msg m;
+	uint8_t buf[4096], skeyid[20];
+	ssize_t n;
+	static const uint8_t zero[8];
+
+	build_msg1(in, "unused", IKE_ENC_AES);
+	v1_out_begin(&o, in->icky, zero, EXCH_MAIN, 0, 0);
+	v1_out_payload(&o, PL_SA, in->sa_b, in->sa_len);
+	v1_out_finish(&o);
+	send_raw(o.buf, o.w.len);
+	n = recv_raw(buf, sizeof buf);			/* 2: SA */
+	assert_true(v1_parse_header(buf, (size_t)n, &m));
+	assert_int_equal(m.exch, EXCH_MAIN);
+	memcpy(in->rcky, m.rcky, 8);
+	v1_out_begin(&o, in->icky, in->rcky, EXCH_MAIN, 0, 0);
+	v1_out_payload(&o, PL_KE, in->gxi, 128);
+	v1_out_payload(&o, PL_NONCE, in->ni, sizeof in->ni);
+	v1_out_finish(&o);
+	send_raw(o.buf, o.w.len);			/* 3: KE, Ni */
+	answer_skeyid_for("DefaultRAGroup", "mainmodesecret");
+	n = recv_raw(buf, sizeof buf);			/* 4: KE, Nr */
+	assert_true(v1_parse_header(buf, (size_t)n, &m));
+	assert_true(v1_parse_payloads(&m, buf + ISAKMP_HDR_LEN, (size_t)n - ISAKMP_HDR_LEN));
+	memcpy(in->gxr, need(&m, PL_KE)->body, 128);
+	in->nr_len = need(&m, PL_NONCE)->len;
+	memcpy(in->nr, need(&m, PL_NONCE)->body, in->nr_len);
+	assert_true(dh_shared(in->dh, in->gxr, 128, in->gxy, 128));
+	assert_true(v1_skeyid_psk(IKE_HASH_SHA1, "mainmodesecret", 14, in->ni, 20, in->nr,
+				  in->nr_len, skeyid));
+	in->k.prf = IKE_HASH_SHA1;
+	in->k.hlen = 20;
+	memcpy(in->k.skeyid, skeyid, 20);
+	assert_true(v1_derive(&in->k, in->gxy, 128, in->icky, in->rcky, 32));
+	assert_true(v1_phase1_iv(IKE_HASH_SHA1, in->gxi, 128, in->gxr, 128, 16, in->iv));
+	memset(in->id_b, 0, sizeof in->id_b);		/* 5: IDii = ID_IPV4_ADDR, HASH_I */
+	in->id_b[0] = ID_IPV4_ADDR;
+	in->id_b[4] = 127, in->id_b[7] = 1;
+	in->id_len = 8;
+	{
+		uint8_t h[20];
+
+		v1_auth_hash(&in->k, in->gxi, 128, in->gxr, 128, in->icky, in->rcky, in->sa_b,
+			     in->sa_len, in->id_b, in->id_len, h);
+		v1_out_begin(&o, in->icky, in->rcky, EXCH_MAIN, FLAG_ENC, 0);
+		v1_out_payload(&o, PL_ID, in->id_b, in->id_len);
+		v1_out_payload(&o, PL_HASH, h, 20);
+		seal_send(in, &o, 0);
+	}
+	n = recv_raw(buf, sizeof buf);			/* 6: IDir, HASH_R */
+	assert_true(n > ISAKMP_HDR_LEN);
+	assert_true(v1_parse_header(buf, (size_t)n, &m));
+	assert_true(cbc_crypt(IKE_ENC_AES, in->k.enc_key, 32, in->iv, buf + ISAKMP_HDR_LEN,
+			      (size_t)n - ISAKMP_HDR_LEN, false));
+	assert_true(v1_parse_payloads(&m, buf + ISAKMP_HDR_LEN, (size_t)n - ISAKMP_HDR_LEN));
+	{
+		const struct v1_payload *id = need(&m, PL_ID);
+		uint8_t want[20];
+
+		v1_auth_hash(&in->k, in->gxr, 128, in->gxi, 128, in->rcky, in->icky, in->sa_b,
+			     in->sa_len, id->body, id->len, want);
+		assert_memory_equal(want, need(&m, PL_HASH)->body, 20);
+	}
+}
+
+static void test_main_mode_flow(void **state)
+{
+	struct initiator in;
+	uint32_t addr;
+
+	(void)state;
+	main_mode(&in);
+	addr = xauth_and_modecfg(&in, "alicepass");
+	quick_mode(&in, addr);
+	dh_free(in.dh);
+	drain(db_end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -621,6 +711,7 @@ int main(void)
 		cmocka_unit_test(test_wrong_password),
 		cmocka_unit_test(test_full_flow_installs_keymat),
 		cmocka_unit_test(test_forged_message_keeps_the_exchange),
+		cmocka_unit_test(test_main_mode_flow),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
