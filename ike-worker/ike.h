@@ -214,6 +214,8 @@ void qm_abandon(struct ike_sa *sa);
 void info_input(struct ike_sa *sa, const struct v1_msg *m);
 /* One informational message deleting the IKE SA and then its ESP SAs. */
 void info_send_delete_all(struct ike_sa *sa);
+/* An encrypted informational notify (quick mode refusals). */
+void info_send_notify(struct ike_sa *sa, uint16_t type);
 void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
 			    uint16_t type);
 

@@ -105,6 +105,29 @@ static void info_notify(struct ike_sa *sa, const struct v1_payload *n)
 	}
 }
 
+struct notify_arg {
+	uint16_t type;
+};
+
+static void fill_notify(struct v1_out *o, const void *arg)
+{
+	const struct notify_arg *a = arg;
+	size_t p = v1_out_open(o, PL_NOTIFY);
+
+	wbuf_u32(&o->w, DOI_IPSEC);
+	wbuf_u8(&o->w, PROTO_ISAKMP);
+	wbuf_u8(&o->w, 0);
+	wbuf_u16(&o->w, a->type);
+	v1_out_close(o, p);
+}
+
+void info_send_notify(struct ike_sa *sa, uint16_t type)
+{
+	struct notify_arg a = { type };
+
+	send_info(sa, fill_notify, &a);
+}
+
 void dpd_send(struct ike_sa *sa, uint32_t seq)
 {
 	uint8_t ck[16];

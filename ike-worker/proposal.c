@@ -203,7 +203,17 @@ static bool has_key_bits(int enc)
 	return enc == ESP_ENC_AES_CBC || enc == ESP_ENC_AES_GCM_16;
 }
 
-static bool p2_allowed(const struct conf *c, const struct p2_choice *t)
+/* PFS as seed 000 gives it: a map entry with `set pfs groupN` needs that
+ * group in the client's offer; one without accepts any offer. */
+static bool p2_pfs_ok(const struct conf_dynamic_map *dm, struct p2_choice *t)
+{
+	if (!dm->pfs_group || dm->pfs_group == t->group)
+		return true;
+	t->pfs_mismatch = true;
+	return false;
+}
+
+static bool p2_allowed(const struct conf *c, struct p2_choice *t)
 {
 	int bits = has_key_bits(t->enc) ? (t->key_bits ? t->key_bits : 128) : 0;
 
@@ -216,7 +226,8 @@ static bool p2_allowed(const struct conf *c, const struct p2_choice *t)
 			if (!ts)
 				continue;
 			tbits = has_key_bits(ts->enc) ? (ts->key_bits ? ts->key_bits : 128) : 0;
-			if (ts->enc == t->enc && tbits == bits && ts->auth == t->auth)
+			if (ts->enc == t->enc && tbits == bits && ts->auth == t->auth &&
+			    p2_pfs_ok(&c->dynmaps[m], t))
 				return true;
 		}
 	return false;
@@ -271,6 +282,7 @@ static bool p2_try_proposal(const struct conf *c, struct rbuf *prop, struct p2_c
 			*out = t;
 			return true;
 		}
+		out->pfs_mismatch |= t.pfs_mismatch;
 	}
 	return false;
 }
@@ -295,6 +307,7 @@ bool prop_select_p2(const uint8_t *sa_body, size_t len, const struct conf *c,
 			*out = t;
 			return true;
 		}
+		out->pfs_mismatch |= t.pfs_mismatch;
 	}
 	return false;
 }

@@ -26,6 +26,7 @@ struct p2_choice {
 	uint32_t lifetime;
 	uint8_t tf[256];
 	size_t tf_len;
+	bool pfs_mismatch;		/* a transform matched but for its PFS group */
 };
 
 bool prop_select_p1(const uint8_t *sa_body, size_t len, const struct conf *c,

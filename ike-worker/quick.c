@@ -141,12 +141,16 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 		return;
 	}
 	if (!prop_select_p2(sap->body, sap->len, &ike.c.conf, &ch)) {
-		log_warn("peer %s user %s: quick mode: no proposal chosen (no transform set "
-			 "matches)", sa_peer_str(sa), sa->user);
+		log_warn("peer %s user %s: quick mode: no proposal chosen (%s)", sa_peer_str(sa),
+			 sa->user, ch.pfs_mismatch ? "PFS mismatch: the dynamic map requires a PFS "
+			 "group the client did not offer" : "no transform set matches");
+		info_send_notify(sa, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (!qm_check_ids(sa, m))
+	if (!qm_check_ids(sa, m)) {
+		info_send_notify(sa, N_INVALID_ID_INFORMATION);
 		return;
+	}
 	qm_abandon(sa);
 	sa->qm.msgid = m->msgid;
 	memcpy(sa->qm.ni, ni->body, ni->len);

@@ -515,9 +515,11 @@ static void test_wrong_password(void **state)
 
 /* Quick mode; the keys installed in the ESP worker must be the KEYMAT the
  * initiator computes for each SPI. */
-static void quick_mode(struct initiator *in, uint32_t addr)
+static void quick_mode_pfs(struct initiator *in, uint32_t addr, int group)
 {
 	uint8_t buf[4096], ni[20], sa_b[64], ids[2][16], want[20], km[36];
+	uint8_t gx[128], gy[128], gxy[128];
+	struct dh *dh = group ? dh_new(group) : NULL;
 	struct v1_out o;
 	struct v1_msg m;
 	struct wbuf w;
@@ -528,15 +530,19 @@ static void quick_mode(struct initiator *in, uint32_t addr)
 	random_bytes(ni, sizeof ni);
 	wbuf_init(&w, sa_b, sizeof sa_b);
 	wbuf_u32(&w, 1); wbuf_u32(&w, 1);
-	wbuf_u8(&w, 0); wbuf_u8(&w, 0); wbuf_u16(&w, 36);	/* proposal */
+	wbuf_u8(&w, 0); wbuf_u8(&w, 0); wbuf_u16(&w, group ? 40 : 36);	/* proposal */
 	wbuf_u8(&w, 1); wbuf_u8(&w, PROTO_ESP); wbuf_u8(&w, 4); wbuf_u8(&w, 1);
 	wbuf_u32(&w, spi_c);
-	wbuf_u8(&w, 0); wbuf_u8(&w, 0); wbuf_u16(&w, 24);	/* transform */
+	wbuf_u8(&w, 0); wbuf_u8(&w, 0); wbuf_u16(&w, group ? 28 : 24);	/* transform */
 	wbuf_u8(&w, 1); wbuf_u8(&w, ESP_ENC_AES_CBC); wbuf_u16(&w, 0);
 	wbuf_u16(&w, 0x8000 | P2_LIFE_TYPE); wbuf_u16(&w, 1);
 	wbuf_u16(&w, 0x8000 | P2_LIFE_DURATION); wbuf_u16(&w, 3600);
 	wbuf_u16(&w, 0x8000 | P2_ENCAP); wbuf_u16(&w, ENCAP_MODE_TUNNEL);
 	wbuf_u16(&w, 0x8000 | P2_AUTH); wbuf_u16(&w, ESP_AUTH_HMAC_SHA1);
+	if (group) {
+		wbuf_u16(&w, 0x8000 | P2_GROUP); wbuf_u16(&w, (uint16_t)group);
+		assert_true(dh_public(dh, gx, 128));
+	}
 	assert_true(wbuf_ok(&w));
 	memset(ids, 0, sizeof ids);
 	ids[0][0] = ID_IPV4_ADDR;
@@ -548,11 +554,18 @@ static void quick_mode(struct initiator *in, uint32_t addr)
 	v1_out_close(&o, h);
 	v1_out_payload(&o, PL_SA, sa_b, w.len);
 	v1_out_payload(&o, PL_NONCE, ni, sizeof ni);
+	if (group)
+		v1_out_payload(&o, PL_KE, gx, 128);
 	v1_out_payload(&o, PL_ID, ids[0], 8);
 	v1_out_payload(&o, PL_ID, ids[1], 12);
 	v1_hash_msgid(&in->k, msgid, o.buf + h + 24, o.w.len - h - 24, o.buf + h + 4);
 	seal_send(in, &o, msgid);
 	recv_enc(in, buf, &m);				/* quick mode 2 */
+	if (dh) {
+		memcpy(gy, need(&m, PL_KE)->body, 128);
+		assert_true(dh_shared(dh, gy, 128, gxy, 128));
+		dh_free(dh);
+	}
 	for (int i = 1; i < m.n; i++)
 		rest += m.pl[i].raw_len;
 	v1_qm_hash2(&in->k, msgid, ni, sizeof ni, m.pl[0].raw + m.pl[0].raw_len, rest, want);
@@ -575,7 +588,8 @@ static void quick_mode(struct initiator *in, uint32_t addr)
 		memcpy(&add, msg.data, sizeof add);
 		assert_int_equal(add.dir, SA_IN);
 		assert_int_equal(htonl(add.spi), spi_r);
-		v1_keymat(&in->k, NULL, 0, PROTO_ESP, (uint8_t *)&spi_r, ni, sizeof ni, nrb, nrl, km, 36);
+		v1_keymat(&in->k, group ? gxy : NULL, group ? 128 : 0, PROTO_ESP, (uint8_t *)&spi_r, ni,
+			  sizeof ni, nrb, nrl, km, 36);
 		assert_memory_equal(add.enc_key, km, 16);
 		assert_memory_equal(add.auth_key, km + 16, 20);
 		ipc_expect(esp_end, IPC_SA_ADD);	/* outbound: the client's SPI */
@@ -584,10 +598,30 @@ static void quick_mode(struct initiator *in, uint32_t addr)
 		assert_int_equal(add.spi, spi_c);
 		assert_int_equal(add.inner_addr, addr);
 		spin = htonl(spi_c);
-		v1_keymat(&in->k, NULL, 0, PROTO_ESP, (uint8_t *)&spin, ni, sizeof ni, nrb, nrl, km, 36);
+		v1_keymat(&in->k, group ? gxy : NULL, group ? 128 : 0, PROTO_ESP, (uint8_t *)&spin, ni,
+			  sizeof ni, nrb, nrl, km, 36);
 		assert_memory_equal(add.enc_key, km, 16);
 		assert_memory_equal(add.auth_key, km + 16, 20);
 	}
+}
+
+static void quick_mode(struct initiator *in, uint32_t addr)
+{
+	quick_mode_pfs(in, addr, 0);
+}
+
+/* A quick mode the responder refuses: an encrypted NO-PROPOSAL-CHOSEN. */
+static void quick_mode_refused(struct initiator *in, uint32_t addr)
+{
+	uint8_t buf[4096];
+	struct v1_msg m;
+	const struct v1_payload *n;
+
+	(void)addr;
+	recv_enc(in, buf, &m);
+	assert_int_equal(m.exch, EXCH_INFO);
+	n = need(&m, PL_NOTIFY);
+	assert_int_equal(n->body[6] << 8 | n->body[7], N_NO_PROPOSAL_CHOSEN);
 }
 
 static void test_full_flow_installs_keymat(void **state)
@@ -702,6 +736,58 @@ static void test_main_mode_flow(void **state)
 	drain(db_end);
 }
 
+/* `set pfs group2` on the map: a quick mode without KE is refused, one with
+ * group 2 is keyed with the new g^xy. */
+static void test_pfs_required(void **state)
+{
+	struct initiator in;
+	uint8_t m2[2048], buf[4096];
+	struct sockaddr_in dummy;
+	uint32_t addr;
+
+	(void)state;
+	(void)dummy;
+	ike.c.conf.dynmaps[0].pfs_group = 2;
+	phase1(&in, m2, sizeof m2);
+	send_msg3(&in, false);
+	addr = xauth_and_modecfg(&in, "alicepass");
+	{
+		/* no KE: refused (the SA_ADD of a refused exchange never comes) */
+		struct initiator *p = &in;
+		uint32_t msgid = crypt_new_msgid();
+		struct v1_out o;
+		uint8_t sa_b[64], ni[20] = { 1 };
+		struct wbuf w;
+		size_t h;
+
+		wbuf_init(&w, sa_b, sizeof sa_b);
+		wbuf_u32(&w, 1); wbuf_u32(&w, 1);
+		wbuf_u8(&w, 0); wbuf_u8(&w, 0); wbuf_u16(&w, 32);
+		wbuf_u8(&w, 1); wbuf_u8(&w, PROTO_ESP); wbuf_u8(&w, 4); wbuf_u8(&w, 1);
+		wbuf_u32(&w, 0x55667788);
+		wbuf_u8(&w, 0); wbuf_u8(&w, 0); wbuf_u16(&w, 20);
+		wbuf_u8(&w, 1); wbuf_u8(&w, ESP_ENC_AES_CBC); wbuf_u16(&w, 0);
+		wbuf_u16(&w, 0x8000 | P2_LIFE_TYPE); wbuf_u16(&w, 1);
+		wbuf_u16(&w, 0x8000 | P2_ENCAP); wbuf_u16(&w, ENCAP_MODE_TUNNEL);
+		wbuf_u16(&w, 0x8000 | P2_AUTH); wbuf_u16(&w, ESP_AUTH_HMAC_SHA1);
+		v1_out_begin(&o, p->icky, p->rcky, EXCH_QUICK, FLAG_ENC, msgid);
+		h = v1_out_open(&o, PL_HASH);
+		wbuf_zero(&o.w, 20);
+		v1_out_close(&o, h);
+		v1_out_payload(&o, PL_SA, sa_b, w.len);
+		v1_out_payload(&o, PL_NONCE, ni, sizeof ni);
+		v1_hash_msgid(&p->k, msgid, o.buf + h + 24, o.w.len - h - 24, o.buf + h + 4);
+		seal_send(p, &o, msgid);
+		quick_mode_refused(p, addr);
+		assert_int_equal(ipc_recv(esp_end, &msg), IPC_AGAIN);
+	}
+	quick_mode_pfs(&in, addr, 2);
+	ike.c.conf.dynmaps[0].pfs_group = 0;
+	(void)buf;
+	dh_free(in.dh);
+	drain(db_end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_full_flow_installs_keymat),
 		cmocka_unit_test(test_forged_message_keeps_the_exchange),
 		cmocka_unit_test(test_main_mode_flow),
+		cmocka_unit_test(test_pfs_required),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
