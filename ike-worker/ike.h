@@ -242,6 +242,7 @@ void peers_install_in(struct ike_sa *sa, struct child_sa *ch);
 void peers_install_out(struct ike_sa *sa, struct child_sa *ch);
 void peers_remove_child(struct ike_sa *sa, struct child_sa *ch);
 void peers_reinstall_esp(int esp_index);
+void peers_peer_moved(struct ike_sa *sa);
 void peers_input(int fd, int role, int index);
 void peers_db_session_new(struct ike_sa *sa);
 void peers_db_session_upd(struct ike_sa *sa, const struct child_sa *ch);

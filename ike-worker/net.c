@@ -76,10 +76,18 @@ bool net_is_retransmit(struct ike_sa *sa, const uint8_t *in, size_t in_len)
  * arrived there (the float to 4500, or a NAT rebinding). */
 static void track_peer(struct ike_sa *sa, const struct sockaddr_in *from, bool is4500)
 {
+	bool moved = sa->peer.sin_addr.s_addr != from->sin_addr.s_addr ||
+		     sa->peer.sin_port != from->sin_port;
+
 	if (is4500 && !sa->on4500)
 		log_info("peer %s: floated to UDP 4500", sa_peer_str(sa));
+	else if (moved && sa->state == ST_ESTABLISHED)
+		log_notice("peer %s user %s: NAT mapping changed to %s:%u", sa_peer_str(sa),
+			   sa->user, inet_ntoa(from->sin_addr), ntohs(from->sin_port));
 	sa->peer = *from;
 	sa->on4500 = sa->on4500 || is4500;
+	if (moved && sa->state == ST_ESTABLISHED)
+		peers_peer_moved(sa);
 }
 
 static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt,

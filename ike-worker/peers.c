@@ -79,6 +79,23 @@ void peers_remove_child(struct ike_sa *sa, struct child_sa *ch)
 	ch->installed = false;
 }
 
+/* The client's address or port changed (a NAT rebinding): outbound ESP
+ * follows it; the ESP worker keeps each SA's counters and sequence. */
+void peers_peer_moved(struct ike_sa *sa)
+{
+	const struct child_sa *first = NULL;
+
+	for (int i = 0; i < SA_CHILDREN; i++) {
+		struct child_sa *ch = &sa->children[i];
+
+		if (!ch->used || !ch->installed)
+			continue;
+		peers_install_out(sa, ch);
+		first = first ? first : ch;
+	}
+	peers_db_session_upd(sa, first);
+}
+
 /* A restarted ESP worker starts empty: give it back its SAs. */
 void peers_reinstall_esp(int esp_index)
 {
