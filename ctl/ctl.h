@@ -49,6 +49,9 @@ int ctl_db_sid_of_index(sqlite3 *h, long long idx, uint64_t *sid);
 
 /* show vpn-sessiondb [detail|history] [filter name U] */
 int ctl_show_sessions(const struct ctl_opts *o, bool detail, bool history, const char *user);
+/* show crypto isakmp sa [detail]; show crypto ipsec sa [peer A] */
+int ctl_show_isakmp_sa(const struct ctl_opts *o, bool detail);
+int ctl_show_ipsec_sa(const struct ctl_opts *o, const char *peer);
 /* show ip local pool [NAME] */
 int ctl_show_pools(const struct ctl_opts *o, const char *name);
 /* vpn-sessiondb logoff name U | index N | all; reload. */

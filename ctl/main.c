@@ -17,6 +17,8 @@ static void usage(FILE *f)
 		"  show vpn-sessiondb [remote|detail] [filter name USER]\n"
 		"  show vpn-sessiondb history [filter name USER]\n"
 		"  show ip local pool [NAME]\n"
+		"  show crypto isakmp sa [detail]\n"
+		"  show crypto ipsec sa [peer ADDRESS]\n"
 		"  vpn-sessiondb logoff name USER | index N | all\n"
 		"  reload\n"
 		"  hash-password [PASSWORD]   (reads stdin when not given)\n"
@@ -72,6 +74,12 @@ static int run(const struct ctl_opts *o, int n, char **w)
 	if (n >= 4 && n <= 5 && is(w[0], "show") && is(w[1], "ip") && is(w[2], "local") &&
 	    is(w[3], "pool"))
 		return ctl_show_pools(o, n == 5 ? w[4] : NULL);
+	if ((n == 4 || n == 5) && is(w[0], "show") && is(w[1], "crypto") && is(w[2], "isakmp") &&
+	    is(w[3], "sa") && (n == 4 || is(w[4], "detail")))
+		return ctl_show_isakmp_sa(o, n == 5);
+	if ((n == 4 || n == 6) && is(w[0], "show") && is(w[1], "crypto") && is(w[2], "ipsec") &&
+	    is(w[3], "sa") && (n == 4 || is(w[4], "peer")))
+		return ctl_show_ipsec_sa(o, n == 6 ? w[5] : NULL);
 	if (n >= 2 && is(w[0], "vpn-sessiondb") && is(w[1], "logoff"))
 		return cmd_logoff(o, n - 2, w + 2);
 	if (n == 1 && is(w[0], "reload"))

@@ -216,6 +216,7 @@ void info_input(struct ike_sa *sa, const struct v1_msg *m);
 void info_send_delete_all(struct ike_sa *sa);
 /* An encrypted informational notify (quick mode refusals). */
 void info_send_notify(struct ike_sa *sa, uint16_t type);
+void info_send_responder_lifetime(struct ike_sa *sa, uint32_t spi_in, uint32_t seconds);
 void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
 			    uint16_t type);
 

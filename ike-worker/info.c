@@ -121,6 +121,36 @@ static void fill_notify(struct v1_out *o, const void *arg)
 	v1_out_close(o, p);
 }
 
+struct lifetime_arg {
+	uint32_t spi;
+	uint32_t seconds;
+};
+
+/* RFC 2407 4.6.3.1: protocol ESP, our inbound SPI, the lifetime attributes. */
+static void fill_lifetime(struct v1_out *o, const void *arg)
+{
+	const struct lifetime_arg *a = arg;
+	size_t p = v1_out_open(o, PL_NOTIFY);
+	uint8_t secs[4] = { (uint8_t)(a->seconds >> 24), (uint8_t)(a->seconds >> 16),
+			    (uint8_t)(a->seconds >> 8), (uint8_t)a->seconds };
+
+	wbuf_u32(&o->w, DOI_IPSEC);
+	wbuf_u8(&o->w, PROTO_ESP);
+	wbuf_u8(&o->w, 4);
+	wbuf_u16(&o->w, N_RESPONDER_LIFETIME);
+	wbuf_u32(&o->w, a->spi);
+	v1_out_attr16(o, P2_LIFE_TYPE, 1);
+	v1_out_attr_var(o, P2_LIFE_DURATION, secs, 4);
+	v1_out_close(o, p);
+}
+
+void info_send_responder_lifetime(struct ike_sa *sa, uint32_t spi_in, uint32_t seconds)
+{
+	struct lifetime_arg a = { spi_in, seconds };
+
+	send_info(sa, fill_lifetime, &a);
+}
+
 void info_send_notify(struct ike_sa *sa, uint16_t type)
 {
 	struct notify_arg a = { type };

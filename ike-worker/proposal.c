@@ -213,6 +213,15 @@ static bool p2_pfs_ok(const struct conf_dynamic_map *dm, struct p2_choice *t)
 	return false;
 }
 
+/* The map entry's lifetime caps the client's (seed 000: the shorter wins). */
+static void p2_lifetime(const struct conf_dynamic_map *dm, struct p2_choice *t)
+{
+	if (dm->sa_lifetime_sec && t->lifetime > dm->sa_lifetime_sec) {
+		t->lifetime = dm->sa_lifetime_sec;
+		t->lifetime_lowered = true;
+	}
+}
+
 static bool p2_allowed(const struct conf *c, struct p2_choice *t)
 {
 	int bits = has_key_bits(t->enc) ? (t->key_bits ? t->key_bits : 128) : 0;
@@ -227,8 +236,10 @@ static bool p2_allowed(const struct conf *c, struct p2_choice *t)
 				continue;
 			tbits = has_key_bits(ts->enc) ? (ts->key_bits ? ts->key_bits : 128) : 0;
 			if (ts->enc == t->enc && tbits == bits && ts->auth == t->auth &&
-			    p2_pfs_ok(&c->dynmaps[m], t))
+			    p2_pfs_ok(&c->dynmaps[m], t)) {
+				p2_lifetime(&c->dynmaps[m], t);
 				return true;
+			}
 		}
 	return false;
 }

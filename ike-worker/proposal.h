@@ -27,6 +27,7 @@ struct p2_choice {
 	uint8_t tf[256];
 	size_t tf_len;
 	bool pfs_mismatch;		/* a transform matched but for its PFS group */
+	bool lifetime_lowered;		/* ours is shorter: tell the client (RESPONDER-LIFETIME) */
 };
 
 bool prop_select_p1(const uint8_t *sa_body, size_t len, const struct conf *c,

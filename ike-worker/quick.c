@@ -172,6 +172,10 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 	/* The inbound SA goes in before our answer, so the client's first
 	 * packet after HASH(3) finds it; outbound waits for HASH(3). */
 	peers_install_in(sa, &sa->qm.child);
+	/* A shorter lifetime of ours goes out first in its own informational
+	 * exchange, as Cisco gateways send it (vpnc expects it that way). */
+	if (ch.lifetime_lowered)
+		info_send_responder_lifetime(sa, sa->qm.child.spi_in, ch.lifetime);
 	qm_send2(sa, m, &ch, gxr);
 }
 

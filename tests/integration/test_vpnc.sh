@@ -55,6 +55,18 @@ check "split route pushed" bash -c "[ '$(env_of CISCO_SPLIT_INC_0_ADDR)' = 10.10
 check "ping through the tunnel" ping_lan 5
 check "10 MB TCP transfer through the tunnel" tcp_10mb
 check "session listed with address and byte counters" wait_for 8 json_has_alice "$ADDR"
+check "show crypto isakmp sa lists the client in QM_IDLE" \
+	bash -c "'$BIN/ravpnctl' --db '$STATE/db/ravpn.db' --config '$CONF' show crypto isakmp sa detail | grep -q '^10.99.0.1 *10.99.0.2 *QM_IDLE'"
+ipsec_json_ok() { # the child SA in JSON: UDP-encapsulated, both directions counted
+	ctl --json show crypto ipsec sa peer 10.99.0.2 | /usr/bin/python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+sys.exit(0 if len(r) == 1 and r[0]["encapsulation"] == "udp" and r[0]["pkts_encaps"] > 0
+         and r[0]["pkts_decaps"] > 0 and r[0]["spi_in"] and r[0]["spi_out"] else 1)'
+}
+check "show crypto ipsec sa peer 10.99.0.2 --json: SPIs and packet counters" ipsec_json_ok
+check "show crypto ipsec sa: text names the peer and the transform" \
+	bash -c "'$BIN/ravpnctl' --db '$STATE/db/ravpn.db' --config '$CONF' show crypto ipsec sa | grep -q 'transform: esp-aes-256 esp-sha-hmac'"
 for role in ravpn-ike ravpn-esp ravpn-authd ravpn-poold ravpn-db; do
 	check "$role is sandboxed (uid, caps, NNP, seccomp, chroot)" sandboxed "$(child_pid $role)"
 done
