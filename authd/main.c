@@ -1,9 +1,12 @@
-/* ravpn-authd: checks XAUTH credentials for the IKE workers. */
+/* ravpn-authd: checks XAUTH credentials for the IKE workers, against
+ * local users or RADIUS servers, and reports RADIUS server counters to db. */
 #include "auth.h"
 #include "buf.h"
 #include "chanloop.h"
 #include "child.h"
+#include "crypto.h"
 #include "log.h"
+#include "radius.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,13 +16,31 @@
 
 static struct child c;
 static struct chanloop loop;
-static struct auth_pool pool;
+static struct auth_pool local_pool, radius_pool;
 static uint32_t chan_gen[MAX_WORKERS];	/* bumped when an IKE worker restarts */
 
-static void init_sodium(void)
+/* Everything that reads files happens here, before the chroot. */
+static void init_libs(void)
 {
 	if (sodium_init() < 0)
 		fatal("authd: sodium_init failed");
+	crypto_init();
+	if (rad_init(RAD_DICTIONARY) < 0)
+		log_err("authd: RADIUS authentication will fail");
+}
+
+#define STATS_BATCH	32
+
+/* RADIUS host counters that changed (all of them when force) go to db. */
+static void send_stats(bool force)
+{
+	struct ipc_db_aaa_stats st[STATS_BATCH];
+	int fd = c.chan[ROLE_DB][0];
+	int n = rad_stats_snapshot(st, STATS_BATCH, force, now_wall());
+
+	for (int i = 0; i < n && fd >= 0; i++)
+		if (ipc_send(fd, IPC_DB_AAA_STATS, 0, &st[i], sizeof st[i], -1) < 0)
+			log_warn("authd: stats to db: %s", strerror(errno));
 }
 
 static void log_result(const struct auth_job *job)
@@ -67,23 +88,28 @@ static void on_auth(int index, const struct ipc_msg *m)
 	job->ike_index = index;
 	job->chan_gen = chan_gen[index];
 	job->id = m->hdr.id;
-	if (auth_prepare(&c.conf, job))
-		auth_pool_submit(&pool, job);
-	else
-		finish(job);
+	const struct auth_nas nas = { c.start.outside_addr, c.conf.hostname };
+
+	switch (auth_prepare(&c.conf, &nas, job)) {
+	case AUTH_KIND_LOCAL: auth_pool_submit(&local_pool, job); break;
+	case AUTH_KIND_RADIUS: auth_pool_submit(&radius_pool, job); break;
+	default: finish(job); break;
+	}
 }
 
 static void on_done(void *arg)
 {
-	struct auth_job *job = auth_pool_take_done(&pool);
+	struct auth_pool *p = arg;
+	struct auth_job *job = auth_pool_take_done(p);
 
-	(void)arg;
 	while (job) {
 		struct auth_job *next = job->next;
 
 		finish(job);
 		job = next;
 	}
+	if (p == &radius_pool)
+		send_stats(false);
 }
 
 static bool on_peer_msg(void *arg, int role, int index, struct ipc_msg *m)
@@ -95,12 +121,24 @@ static bool on_peer_msg(void *arg, int role, int index, struct ipc_msg *m)
 	return true;
 }
 
-/* Answers to the previous worker of that index must not reach the new one. */
+/* Answers to the previous worker of that index must not reach the new
+ * one; a restarted db gets every counter again. */
 static void on_new_channel(void *arg, int role, int index)
 {
 	(void)arg;
 	if (role == ROLE_IKE)
 		chan_gen[index]++;
+	else if (role == ROLE_DB)
+		send_stats(true);
+}
+
+static void on_rewired(void *arg, uint16_t type)
+{
+	(void)arg;
+	if (type != IPC_CONFIG)
+		return;
+	rad_configure(&c.conf);
+	send_stats(true);
 }
 
 int main(int argc, char **argv)
@@ -108,13 +146,20 @@ int main(int argc, char **argv)
 	static const struct chanloop_ops ops = {
 		.on_peer_msg = on_peer_msg,
 		.on_new_channel = on_new_channel,
+		.on_rewired = on_rewired,
 	};
 
-	child_start(&c, ROLE_AUTHD, argc, argv, init_sodium);
-	if (auth_init_decoy() < 0 || auth_pool_start(&pool) < 0)
+	child_start(&c, ROLE_AUTHD, argc, argv, init_libs);
+	if (auth_init_decoy() < 0 ||
+	    auth_pool_start(&local_pool, AUTH_LOCAL_THREADS, auth_verify) < 0 ||
+	    auth_pool_start(&radius_pool, AUTH_RADIUS_THREADS, rad_authenticate) < 0)
 		fatal("authd: cannot start the verification threads");
+	rad_configure(&c.conf);
 	chanloop_init(&loop, &c, &ops);
-	chanloop_watch(&loop, pool.efd, on_done, NULL);
-	log_info("authd: ready, %d local user(s)", c.conf.n_users);
+	chanloop_watch(&loop, local_pool.efd, on_done, &local_pool);
+	chanloop_watch(&loop, radius_pool.efd, on_done, &radius_pool);
+	send_stats(true);
+	log_info("authd: ready, %d local user(s), %d aaa-server group(s)", c.conf.n_users,
+		 c.conf.n_aaa);
 	chanloop_run(&loop);
 }

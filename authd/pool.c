@@ -1,5 +1,6 @@
-/* The verification threads: argon2id takes ~50-100 ms, so requests are
- * queued and checked in parallel, and answers go out as they finish. */
+/* The verification threads: argon2id takes ~50-100 ms and a RADIUS
+ * exchange up to its timeout, so requests are queued and checked in
+ * parallel, and answers go out as they finish. */
 #include "auth.h"
 #include "log.h"
 
@@ -32,7 +33,7 @@ static void *worker(void *arg)
 	pthread_mutex_lock(&p->lock);
 	for (struct auth_job *job; (job = next_job(p)) != NULL;) {
 		pthread_mutex_unlock(&p->lock);
-		auth_verify(job);
+		p->work(job);
 		pthread_mutex_lock(&p->lock);
 		job->next = p->done;
 		p->done = job;
@@ -43,16 +44,19 @@ static void *worker(void *arg)
 	return NULL;
 }
 
-int auth_pool_start(struct auth_pool *p)
+int auth_pool_start(struct auth_pool *p, int n, auth_work_fn work)
 {
 	memset(p, 0, sizeof *p);
+	p->work = work;
 	p->todo_tail = &p->todo;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->more, NULL);
 	p->efd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	if (p->efd < 0)
 		return -1;
-	for (int i = 0; i < AUTH_THREADS; i++) {
+	if (n < 1 || n > AUTH_MAX_THREADS)
+		n = n < 1 ? 1 : AUTH_MAX_THREADS;
+	for (int i = 0; i < n; i++) {
 		if (pthread_create(&p->threads[i], NULL, worker, p) != 0) {
 			auth_pool_stop(p);
 			return -1;

@@ -1,6 +1,8 @@
-/* Local users: argon2id verification with libsodium. */
+/* Local users: argon2id verification with libsodium; the dispatch of a
+ * request to LOCAL or a RADIUS server group. */
 #include "auth.h"
 #include "log.h"
+#include "radius.h"
 
 #include <sodium.h>
 #include <stdlib.h>
@@ -22,14 +24,29 @@ int auth_init_decoy(void)
 	return 0;
 }
 
-static void answer(struct auth_job *job, int result, const char *msg)
+void auth_answer(struct auth_job *job, int result, const char *msg)
 {
 	job->ans.sid = job->req.sid;
 	job->ans.result = result;
 	ipc_strcpy(job->ans.message, sizeof job->ans.message, msg);
 }
 
-bool auth_prepare(const struct conf *c, struct auth_job *job)
+static enum auth_kind prepare_radius(const struct auth_nas *nas, struct auth_job *job)
+{
+	job->group = rad_group_get(job->req.server_group);
+	if (!job->group) {
+		auth_answer(job, AUTH_ERROR, "no such aaa-server group");
+		sodium_memzero(job->req.pass, sizeof job->req.pass);
+		return AUTH_KIND_NONE;
+	}
+	job->nas_addr = nas->addr;
+	ipc_strcpy(job->nas_ident, sizeof job->nas_ident,
+		   nas->ident && *nas->ident ? nas->ident : "ravpn");
+	return AUTH_KIND_RADIUS;
+}
+
+enum auth_kind auth_prepare(const struct conf *c, const struct auth_nas *nas,
+			    struct auth_job *job)
 {
 	const struct conf_user *u;
 
@@ -37,15 +54,12 @@ bool auth_prepare(const struct conf *c, struct auth_job *job)
 	job->req.pass[sizeof job->req.pass - 1] = 0;
 	job->req.tunnel_group[sizeof job->req.tunnel_group - 1] = 0;
 	job->req.server_group[sizeof job->req.server_group - 1] = 0;
-	if (strcmp(job->req.server_group, "LOCAL") != 0 && job->req.server_group[0]) {
-		answer(job, AUTH_ERROR, "RADIUS not supported yet");
-		sodium_memzero(job->req.pass, sizeof job->req.pass);
-		return false;
-	}
+	if (strcmp(job->req.server_group, "LOCAL") != 0 && job->req.server_group[0])
+		return prepare_radius(nas, job);
 	u = conf_user(c, job->req.user);
 	job->known = u != NULL;
 	ipc_strcpy(job->hash, sizeof job->hash, u ? u->hash : decoy);
-	return true;
+	return AUTH_KIND_LOCAL;
 }
 
 void auth_verify(struct auth_job *job)
@@ -54,17 +68,18 @@ void auth_verify(struct auth_job *job)
 
 	sodium_memzero(job->req.pass, sizeof job->req.pass);
 	if (!job->known)
-		answer(job, AUTH_REJECT, "unknown user");
+		auth_answer(job, AUTH_REJECT, "unknown user");
 	else if (rc != 0)
-		answer(job, AUTH_REJECT, "bad password");
+		auth_answer(job, AUTH_REJECT, "bad password");
 	else
-		answer(job, AUTH_OK, "ok");
+		auth_answer(job, AUTH_OK, "ok");
 }
 
 void auth_job_free(struct auth_job *job)
 {
 	if (!job)
 		return;
+	rad_group_put(job->group);
 	sodium_memzero(job, sizeof *job);
 	free(job);
 }

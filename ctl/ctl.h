@@ -54,6 +54,8 @@ int ctl_show_isakmp_sa(const struct ctl_opts *o, bool detail);
 int ctl_show_ipsec_sa(const struct ctl_opts *o, const char *peer);
 /* show ip local pool [NAME] */
 int ctl_show_pools(const struct ctl_opts *o, const char *name);
+/* show aaa-server [GROUP] */
+int ctl_show_aaa(const struct ctl_opts *o, const char *group);
 /* vpn-sessiondb logoff name U | index N | all; reload. */
 int ctl_logoff(const struct ctl_opts *o, const char *by, const char *arg);
 int ctl_reload(const struct ctl_opts *o);

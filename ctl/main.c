@@ -17,6 +17,7 @@ static void usage(FILE *f)
 		"  show vpn-sessiondb [remote|detail] [filter name USER]\n"
 		"  show vpn-sessiondb history [filter name USER]\n"
 		"  show ip local pool [NAME]\n"
+		"  show aaa-server [GROUP]\n"
 		"  show crypto isakmp sa [detail]\n"
 		"  show crypto ipsec sa [peer ADDRESS]\n"
 		"  vpn-sessiondb logoff name USER | index N | all\n"
@@ -74,6 +75,8 @@ static int run(const struct ctl_opts *o, int n, char **w)
 	if (n >= 4 && n <= 5 && is(w[0], "show") && is(w[1], "ip") && is(w[2], "local") &&
 	    is(w[3], "pool"))
 		return ctl_show_pools(o, n == 5 ? w[4] : NULL);
+	if ((n == 2 || n == 3) && is(w[0], "show") && is(w[1], "aaa-server"))
+		return ctl_show_aaa(o, n == 3 ? w[2] : NULL);
 	if ((n == 4 || n == 5) && is(w[0], "show") && is(w[1], "crypto") && is(w[2], "isakmp") &&
 	    is(w[3], "sa") && (n == 4 || is(w[4], "detail")))
 		return ctl_show_isakmp_sa(o, n == 5);

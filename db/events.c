@@ -194,6 +194,26 @@ static int lease(struct db *d, struct ipc_db_lease *m, long long now)
 		      m->user, now) < 0 ? -1 : 0;
 }
 
+/* One row per host position: a reload that changes a host replaces it. */
+static int aaa_stats(struct db *d, struct ipc_db_aaa_stats *m, long long now)
+{
+	char ip[16];
+
+	TERM(m->group);
+	db_ip_text(m->addr, ip);
+	return db_run(d->h,
+		      "INSERT OR REPLACE INTO aaa_servers (grp, host_index, addr, auth_port,"
+		      " dead_until, requests, accepts, rejects, challenges, timeouts,"
+		      " retransmissions, bad_responses, rtt_ms, rtt_avg_ms, updated) VALUES"
+		      " (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
+		      "titi" "iiiiiiiiiii", m->group, (long long)m->host_index, ip,
+		      (long long)m->auth_port, m->dead ? m->dead_until : 0LL,
+		      clamp64(m->requests), clamp64(m->accepts), clamp64(m->rejects),
+		      clamp64(m->challenges), clamp64(m->timeouts), clamp64(m->retransmissions),
+		      clamp64(m->bad_responses), (long long)m->rtt_ms, (long long)m->rtt_avg_ms,
+		      now) < 0 ? -1 : 0;
+}
+
 int db_esp_restarted(struct db *d, int esp_index)
 {
 	return db_run(d->h, "UPDATE child_sas SET in_bytes_last = 0, in_pkts_last = 0,"
@@ -211,6 +231,7 @@ union db_event {
 	struct ipc_db_child_sa child;
 	struct ipc_db_counters cnt;
 	struct ipc_db_lease lease;
+	struct ipc_db_aaa_stats aaa;
 };
 
 int db_handle_event(struct db *d, uint16_t type, const void *p, size_t len, long long now)
@@ -228,6 +249,7 @@ int db_handle_event(struct db *d, uint16_t type, const void *p, size_t len, long
 	CASE(IPC_DB_CHILD_SA, child, child_sa(d, &e.child, now));
 	CASE(IPC_DB_COUNTERS, cnt, counters(d, &e.cnt));
 	CASE(IPC_DB_LEASE, lease, lease(d, &e.lease, now));
+	CASE(IPC_DB_AAA_STATS, aaa, aaa_stats(d, &e.aaa, now));
 	default:
 		break;
 	}

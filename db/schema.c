@@ -54,7 +54,17 @@ static const char schema_sql[] =
 	"CREATE TABLE IF NOT EXISTS leases ("
 	" pool TEXT NOT NULL, addr TEXT NOT NULL, sid INTEGER NOT NULL,"
 	" username TEXT NOT NULL DEFAULT '', since INTEGER NOT NULL,"
-	" PRIMARY KEY(pool, addr));";
+	" PRIMARY KEY(pool, addr));"
+	/* RADIUS servers as authd last reported them, by position in the group */
+	"CREATE TABLE IF NOT EXISTS aaa_servers ("
+	" grp TEXT NOT NULL, host_index INTEGER NOT NULL, addr TEXT NOT NULL,"
+	" auth_port INTEGER NOT NULL, dead_until INTEGER NOT NULL DEFAULT 0,"
+	" requests INTEGER NOT NULL DEFAULT 0, accepts INTEGER NOT NULL DEFAULT 0,"
+	" rejects INTEGER NOT NULL DEFAULT 0, challenges INTEGER NOT NULL DEFAULT 0,"
+	" timeouts INTEGER NOT NULL DEFAULT 0, retransmissions INTEGER NOT NULL DEFAULT 0,"
+	" bad_responses INTEGER NOT NULL DEFAULT 0, rtt_ms INTEGER NOT NULL DEFAULT 0,"
+	" rtt_avg_ms INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL,"
+	" PRIMARY KEY(grp, host_index));";
 
 static int schema_version(sqlite3 *h)
 {

@@ -7,13 +7,15 @@
 #include <openssl/evp.h>
 #include <openssl/provider.h>
 #include <openssl/rand.h>
+#include <sodium.h>
 
 #include "log.h"
 
-enum { C_AES128, C_AES192, C_AES256, C_3DES, C_DES, C_MAX };
+enum { C_AES128, C_AES192, C_AES256, C_3DES, C_DES, C_GCM128, C_GCM192, C_GCM256, C_MAX };
 
 static const char *const cipher_names[C_MAX] = {
 	"AES-128-CBC", "AES-192-CBC", "AES-256-CBC", "DES-EDE3-CBC", "DES-CBC",
+	"AES-128-GCM", "AES-192-GCM", "AES-256-GCM",
 };
 
 static EVP_CIPHER *ciphers[C_MAX];
@@ -32,8 +34,9 @@ bool esp_crypto_init(void)
 	for (int i = 0; i < C_MAX; i++)
 		ciphers[i] = EVP_CIPHER_fetch(NULL, cipher_names[i], NULL);
 	hmac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	/* Seeds the DRBG now, while the file system is still there. */
-	if (RAND_bytes(&seed, 1) != 1 || !hmac || !ciphers[C_AES128] || !ciphers[C_3DES])
+	/* Seeds the DRBG and libsodium now, while the file system is still there. */
+	if (RAND_bytes(&seed, 1) != 1 || !hmac || !ciphers[C_AES128] || !ciphers[C_3DES] ||
+	    !ciphers[C_GCM128] || !ciphers[C_GCM256] || sodium_init() < 0)
 		return false;
 	fetched = true;
 	return true;
@@ -51,6 +54,8 @@ static EVP_CIPHER *pick_cipher(uint8_t enc, size_t klen, const char **why)
 		idx = klen == 24 ? C_3DES : -1;
 	else if (enc == ESP_ENC_DES)
 		idx = klen == 8 ? C_DES : -1;
+	else if (enc == ESP_ENC_AES_GCM_16)	/* klen without the salt */
+		idx = klen == 16 ? C_GCM128 : klen == 24 ? C_GCM192 : klen == 32 ? C_GCM256 : -1;
 	else
 		*why = "unknown encryption algorithm";
 	if (idx < 0)
@@ -60,10 +65,54 @@ static EVP_CIPHER *pick_cipher(uint8_t enc, size_t klen, const char **why)
 	return ciphers[idx];
 }
 
+/* AEAD: the key, then the 4-byte salt (RFC 4106 section 8.1, RFC 7634
+ * section 2); the outbound IV counter starts at a random point so a
+ * re-install with the same keys by a restarted worker (whose sequence
+ * numbers may repeat) cannot repeat a nonce. */
+static bool key_aead(struct esp_sa *sa, const struct ipc_sa_add *a, const char **why)
+{
+	size_t klen = a->enc_key_len - ESP_SALT_LEN;
+	EVP_CIPHER *c = NULL;
+
+	*why = "AEAD with a separate authentication algorithm";
+	if (a->auth != ESP_AUTH_NONE)
+		return false;
+	*why = "bad key length";
+	if (a->enc_key_len <= ESP_SALT_LEN)
+		return false;
+	memcpy(sa->salt, a->enc_key + klen, ESP_SALT_LEN);
+	sa->iv_len = ESP_AEAD_IV_LEN;
+	sa->icv_len = ESP_AEAD_ICV_LEN;
+	sa->align = 4;
+	if (RAND_bytes((uint8_t *)&sa->iv_base, sizeof sa->iv_base) != 1)
+		return false;
+	if (a->enc == ESP_ENC_CHACHA20_POLY1305) {
+		sa->aead = ESP_AEAD_CHACHA;
+		if (klen != sizeof sa->aead_key)
+			return false;
+		memcpy(sa->aead_key, a->enc_key, klen);
+		return true;
+	}
+	sa->aead = ESP_AEAD_GCM;
+	if (!(c = pick_cipher(a->enc, klen, why)))
+		return false;
+	sa->cipher = EVP_CIPHER_CTX_new();
+	*why = "cipher set-up failed";
+	return sa->cipher &&
+	       EVP_CipherInit_ex2(sa->cipher, c, a->enc_key, NULL, a->dir == SA_OUT, NULL);
+}
+
+static bool is_aead(uint8_t enc)
+{
+	return enc == ESP_ENC_AES_GCM_16 || enc == ESP_ENC_CHACHA20_POLY1305;
+}
+
 static bool key_cipher(struct esp_sa *sa, const struct ipc_sa_add *a, const char **why)
 {
 	EVP_CIPHER *c;
 
+	if (is_aead(a->enc))
+		return key_aead(sa, a, why);
 	if (a->enc == ESP_ENC_NULL) {
 		sa->iv_len = 0;
 		sa->align = 4;
@@ -83,27 +132,39 @@ static bool key_cipher(struct esp_sa *sa, const struct ipc_sa_add *a, const char
 	return sa->iv_len <= ESP_IV_MAX && sa->align == sa->iv_len;
 }
 
+/* HMAC algorithms: key length, digest, ICV length (RFC 2403/2404 96 bits;
+ * RFC 4868 half the digest). */
+static const struct mac_alg {
+	uint8_t auth, key_len, icv_len;
+	const char *digest;
+} mac_algs[] = {
+	{ ESP_AUTH_HMAC_MD5, 16, 12, "MD5" },
+	{ ESP_AUTH_HMAC_SHA1, 20, 12, "SHA1" },
+	{ ESP_AUTH_HMAC_SHA256, 32, 16, "SHA2-256" },
+	{ ESP_AUTH_HMAC_SHA384, 48, 24, "SHA2-384" },
+	{ ESP_AUTH_HMAC_SHA512, 64, 32, "SHA2-512" },
+};
+
 static bool key_mac(struct esp_sa *sa, const struct ipc_sa_add *a, const char **why)
 {
-	const char *digest = NULL;
+	const struct mac_alg *m = NULL;
 	OSSL_PARAM params[2];
 
-	if (a->auth == ESP_AUTH_NONE)
+	if (a->auth == ESP_AUTH_NONE || sa->aead)
 		return true;
-	if (a->auth == ESP_AUTH_HMAC_SHA1 && a->auth_key_len == 20)
-		digest = "SHA1";
-	else if (a->auth == ESP_AUTH_HMAC_MD5 && a->auth_key_len == 16)
-		digest = "MD5";
+	for (size_t i = 0; i < sizeof mac_algs / sizeof mac_algs[0]; i++)
+		if (mac_algs[i].auth == a->auth && mac_algs[i].key_len == a->auth_key_len)
+			m = &mac_algs[i];
 	*why = "bad authentication algorithm or key length";
-	if (!digest)
+	if (!m)
 		return false;
-	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)digest, 0);
+	params[0] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, (char *)m->digest, 0);
 	params[1] = OSSL_PARAM_construct_end();
 	sa->mac = EVP_MAC_CTX_new(hmac);
 	*why = "HMAC set-up failed";
 	if (!sa->mac || !EVP_MAC_init(sa->mac, a->auth_key, a->auth_key_len, params))
 		return false;
-	sa->icv_len = ESP_ICV_LEN;
+	sa->icv_len = m->icv_len;
 	return true;
 }
 
@@ -150,4 +211,6 @@ void esp_crypt_sa_free(struct esp_sa *sa)
 	EVP_MAC_CTX_free(sa->mac);
 	sa->cipher = NULL;
 	sa->mac = NULL;
+	sodium_memzero(sa->aead_key, sizeof sa->aead_key);
+	sodium_memzero(sa->salt, sizeof sa->salt);
 }

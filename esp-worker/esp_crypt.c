@@ -59,11 +59,39 @@ static bool put_payload(struct wbuf *w, const struct esp_sa *sa, const uint8_t *
 	return wbuf_u8(w, ESP_NEXT_IPV4);
 }
 
+/* Encrypts the payload (ct_off .. end of w) and appends the ICV.  The
+ * IV slot of an AEAD packet gets the counter, of a CBC packet random
+ * bytes. */
+static bool protect(struct esp_sa *sa, struct wbuf *w, size_t iv_off, size_t ct_off)
+{
+	uint8_t *out = w->p, icv[EVP_MAX_MD_SIZE];
+	size_t n = w->len - ct_off, icv_off;
+
+	if (sa->aead) {
+		icv_off = wbuf_reserve(w, sa->icv_len);
+		return icv_off != SIZE_MAX &&
+		       esp_aead_seal(sa, out, out + iv_off, out + ct_off, n, out + icv_off);
+	}
+	if (sa->iv_len && RAND_bytes(out + iv_off, sa->iv_len) != 1)
+		return false;
+	if (!cbc_run(sa, out + iv_off, out + ct_off, out + ct_off, n))
+		return false;
+	if (!sa->mac)
+		return true;
+	if (!mac_compute(sa, out, w->len, icv))
+		return false;
+	icv_off = wbuf_reserve(w, sa->icv_len);
+	if (icv_off == SIZE_MAX)
+		return false;
+	memcpy(out + icv_off, icv, sa->icv_len);
+	return true;
+}
+
 int esp_encrypt(struct esp_sa *sa, const uint8_t *inner, size_t len, uint8_t *out, size_t cap)
 {
-	uint8_t icv[EVP_MAX_MD_SIZE];
+	uint32_t seq = (uint32_t)(sa->seq_out + 1);
 	struct wbuf w;
-	size_t iv_off, ct_off, icv_off;
+	size_t iv_off, ct_off;
 
 	if (sa->seq_out >= UINT32_MAX) {	/* no ESN: never wrap */
 		if (sa->seq_out++ == UINT32_MAX)
@@ -73,23 +101,15 @@ int esp_encrypt(struct esp_sa *sa, const uint8_t *inner, size_t len, uint8_t *ou
 	}
 	wbuf_init(&w, out, cap);
 	wbuf_u32(&w, sa->spi);
-	wbuf_u32(&w, (uint32_t)(sa->seq_out + 1));
-	iv_off = wbuf_reserve(&w, sa->iv_len);
+	wbuf_u32(&w, seq);
+	iv_off = w.len;
+	if (sa->aead)
+		wbuf_u64(&w, sa->iv_base + seq);	/* unique per key: a counter */
+	else
+		wbuf_reserve(&w, sa->iv_len);
 	ct_off = w.len;
-	if (!put_payload(&w, sa, inner, len) || !wbuf_ok(&w) || iv_off == SIZE_MAX)
+	if (!put_payload(&w, sa, inner, len) || !wbuf_ok(&w) || !protect(sa, &w, iv_off, ct_off))
 		return -1;
-	if (sa->iv_len && RAND_bytes(out + iv_off, sa->iv_len) != 1)
-		return -1;
-	if (!cbc_run(sa, out + iv_off, out + ct_off, out + ct_off, w.len - ct_off))
-		return -1;
-	if (sa->mac) {
-		if (!mac_compute(sa, out, w.len, icv))
-			return -1;
-		icv_off = wbuf_reserve(&w, sa->icv_len);
-		if (icv_off == SIZE_MAX)
-			return -1;
-		memcpy(out + icv_off, icv, sa->icv_len);
-	}
 	sa->seq_out++;
 	sa->cnt.packets++;
 	sa->cnt.bytes += len;
@@ -178,23 +198,45 @@ static int drop(struct esp_sa *sa, enum esp_verdict v, enum esp_verdict *reason)
 	return -1;
 }
 
+/* AEAD: the tag is verified while decrypting, then the window. */
+static enum esp_verdict open_aead(struct esp_sa *sa, const struct esp_parts *p, uint8_t *out,
+				  size_t cap)
+{
+	if (p->ct_len < 2 || p->ct_len > cap)
+		return ESP_DROP_MALFORMED;
+	if (!esp_aead_open(sa, p->authed, p->iv, p->ct, p->ct_len, p->icv, out))
+		return ESP_DROP_AUTH;
+	return esp_replay_check(&sa->replay, p->seq) ? ESP_OK : ESP_DROP_REPLAY;
+}
+
+/* Cipher + HMAC: ICV, window, then decryption. */
+static enum esp_verdict open_cbc(struct esp_sa *sa, const struct esp_parts *p, uint8_t *out,
+				 size_t cap)
+{
+	if (!icv_ok(sa, p))
+		return ESP_DROP_AUTH;
+	if (!esp_replay_check(&sa->replay, p->seq))
+		return ESP_DROP_REPLAY;
+	if (p->ct_len == 0 || p->ct_len % sa->align || p->ct_len > cap ||
+	    !cbc_run(sa, p->iv, p->ct, out, p->ct_len))
+		return ESP_DROP_MALFORMED;
+	return ESP_OK;
+}
+
 int esp_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
 		enum esp_verdict *reason)
 {
 	struct esp_parts p;
+	enum esp_verdict v;
 	uint16_t tot_len = 0;
 	uint32_t src = 0;
 	long inner;
 
 	if (!split_packet(sa, pkt, len, &p))
 		return drop(sa, ESP_DROP_MALFORMED, reason);
-	if (!icv_ok(sa, &p))
-		return drop(sa, ESP_DROP_AUTH, reason);
-	if (!esp_replay_check(&sa->replay, p.seq))
-		return drop(sa, ESP_DROP_REPLAY, reason);
-	if (p.ct_len == 0 || p.ct_len % sa->align || p.ct_len > cap ||
-	    !cbc_run(sa, p.iv, p.ct, out, p.ct_len))
-		return drop(sa, ESP_DROP_MALFORMED, reason);
+	v = sa->aead ? open_aead(sa, &p, out, cap) : open_cbc(sa, &p, out, cap);
+	if (v != ESP_OK)
+		return drop(sa, v, reason);
 	inner = check_trailer(out, p.ct_len);
 	if (inner < 0 || !inner_header(out, (size_t)inner, &tot_len, &src))
 		return drop(sa, ESP_DROP_MALFORMED, reason);

@@ -16,20 +16,32 @@
 
 #define ESP_HDR_LEN	8	/* SPI + sequence number */
 #define ESP_IV_MAX	16
-#define ESP_ICV_LEN	12	/* HMAC-SHA1-96 / HMAC-MD5-96 */
+#define ESP_ICV_MAX	32	/* HMAC-SHA2-512-256 */
+#define ESP_AEAD_IV_LEN	8	/* explicit IV of RFC 4106 / RFC 7634 */
+#define ESP_AEAD_ICV_LEN 16
+#define ESP_SALT_LEN	4	/* after the AEAD key in ipc_sa_add.enc_key */
 /* Most bytes ESP adds to an inner packet: header, IV, up to a block of
  * padding, pad length, next header, ICV. */
-#define ESP_OVERHEAD_MAX (ESP_HDR_LEN + ESP_IV_MAX + 15 + 2 + ESP_ICV_LEN)
+#define ESP_OVERHEAD_MAX (ESP_HDR_LEN + ESP_IV_MAX + 15 + 2 + ESP_ICV_MAX)
 #define ESP_NEXT_IPV4	4
 
-/* Fetches ciphers and HMAC; loads OpenSSL's legacy provider if present
- * (single DES lives there).  Returns false if AES or HMAC is missing. */
+/* Fetches ciphers and HMAC, initialises libsodium; loads OpenSSL's legacy
+ * provider if present (single DES lives there).  Returns false if AES,
+ * AES-GCM, HMAC or libsodium is missing. */
 bool esp_crypto_init(void);
 
 /* Checks the algorithms and key lengths of a and keys sa's contexts.
  * Returns false after logging why the SA is refused. */
 bool esp_crypt_sa_init(struct esp_sa *sa, const struct ipc_sa_add *a);
 void esp_crypt_sa_free(struct esp_sa *sa);
+
+/* AEAD per packet (esp_aead.c): nonce = salt | iv, AAD = SPI | sequence
+ * number (no ESN).  seal encrypts buf in place and writes the 16-byte tag;
+ * open verifies tag and decrypts ct into out, false on a bad tag. */
+bool esp_aead_seal(struct esp_sa *sa, const uint8_t aad[ESP_HDR_LEN], const uint8_t *iv,
+		   uint8_t *buf, size_t n, uint8_t *tag);
+bool esp_aead_open(struct esp_sa *sa, const uint8_t aad[ESP_HDR_LEN], const uint8_t *iv,
+		   const uint8_t *ct, size_t n, const uint8_t *tag, uint8_t *out);
 
 /* Builds the ESP packet (SPI .. ICV) carrying the inner IPv4 packet into
  * out, using the SA's next sequence number.  Returns its length, or -1

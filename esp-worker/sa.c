@@ -135,6 +135,7 @@ static void inherit_state(struct esp_sa *n, const struct esp_sa *old)
 	if (memcmp(n->key_digest, old->key_digest, sizeof n->key_digest) != 0)
 		return;
 	n->seq_out = old->seq_out;
+	n->iv_base = old->iv_base;	/* AEAD IVs keep counting where they were */
 	n->cnt = old->cnt;
 	n->reported = old->reported;
 	if (n->replay.size == old->replay.size)

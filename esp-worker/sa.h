@@ -20,6 +20,13 @@
 #include "replay.h"
 
 
+/* How an SA protects packets: cipher + HMAC (or NULL), or one AEAD. */
+enum esp_aead_kind {
+	ESP_AEAD_NONE = 0,	/* CBC or NULL encryption, HMAC or no authentication */
+	ESP_AEAD_GCM,		/* AES-GCM-16, RFC 4106 */
+	ESP_AEAD_CHACHA,	/* ChaCha20-Poly1305, RFC 7634 */
+};
+
 enum esp_verdict {
 	ESP_OK = 0,
 	ESP_DROP_AUTH,		/* ICV mismatch */
@@ -48,11 +55,15 @@ struct esp_sa {
 	uint16_t peer_port;		/* host order */
 	uint32_t inner_addr;		/* network order */
 
-	uint8_t iv_len;			/* = cipher block, 0 for NULL */
+	uint8_t iv_len;			/* CBC: the block; AEAD: 8; NULL: 0 */
 	uint8_t align;			/* padding alignment: block or 4 */
-	uint8_t icv_len;		/* 12 or 0 */
-	EVP_CIPHER_CTX *cipher;		/* keyed once; NULL for ESP_ENC_NULL */
-	EVP_MAC_CTX *mac;		/* keyed once; NULL for ESP_AUTH_NONE */
+	uint8_t icv_len;		/* HMAC: 12, 16, 24 or 32; AEAD: 16; else 0 */
+	uint8_t aead;			/* enum esp_aead_kind */
+	EVP_CIPHER_CTX *cipher;		/* keyed once (CBC or GCM); NULL for NULL, ChaCha */
+	EVP_MAC_CTX *mac;		/* keyed once; NULL for ESP_AUTH_NONE and AEAD */
+	uint8_t salt[4];		/* AEAD: the nonce's implicit part (RFC 4106 / 7634) */
+	uint8_t aead_key[32];		/* ChaCha20-Poly1305: libsodium takes the key per call */
+	uint64_t iv_base;		/* AEAD outbound: explicit IV = iv_base + sequence number */
 	uint8_t key_digest[32];		/* hash of the keys, to spot a re-install */
 
 	uint64_t seq_out;		/* last sequence number sent */

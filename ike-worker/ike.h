@@ -38,6 +38,27 @@ struct child_sa {
 	uint8_t key_in[128], key_out[128];	/* enc key then auth key */
 	uint8_t enc_len, auth_len;
 	uint32_t seq_out_seen;		/* last outbound sequence number the ESP worker reported */
+	int pfs_group;			/* 0: no PFS */
+	long long installed_ms;
+	long long retire_ms;		/* replaced by a rekey: removed then; 0 = live */
+	uint8_t idci[16], idcr[16];	/* the client's quick mode IDs (bodies) */
+	uint8_t idci_len, idcr_len;
+};
+
+/* A quick mode ravpn started to rekey a child SA. */
+struct qm_init {
+	uint32_t msgid;			/* 0 = none */
+	/* 20 bytes: vpnc answers by writing its 20-byte nonce over ours in
+	 * place, so a longer one would leave our tail in its Nr. */
+	uint8_t ni[20];
+	struct dh *dh;
+	uint8_t gx[CRYPTO_MAX_DH];
+	size_t gx_len;
+	struct child_sa child;		/* the new SA; spi_out comes with the answer */
+	uint8_t *msg;			/* our message 1, resent without an answer */
+	size_t msg_len;
+	long long sent_ms;
+	int tries;
 };
 
 /* A quick mode in progress (responder side). */
@@ -56,6 +77,7 @@ struct msg_iv {
 };
 
 #define SA_IVS 8
+#define CHILD_RETIRE_MS	10000	/* an SA replaced by a rekey lives on this long */
 #define SA_CHILDREN 4
 
 struct ike_sa {
@@ -122,6 +144,7 @@ struct ike_sa {
 	long long up_ms;		/* when XAUTH succeeded */
 
 	struct qm_state qm;
+	struct qm_init qmi;
 	struct child_sa children[SA_CHILDREN];
 };
 
@@ -211,6 +234,17 @@ void transaction_input(struct ike_sa *sa, const struct v1_msg *m);
 void qm_input(struct ike_sa *sa, const struct v1_msg *m);
 /* Drops a quick mode that never got its HASH(3) (and its inbound SA). */
 void qm_abandon(struct ike_sa *sa);
+uint32_t qm_pick_spi(uint8_t *worker);
+bool qm_keymat(struct ike_sa *sa, struct child_sa *c, const uint8_t *ni, size_t ni_len,
+	       const uint8_t *nr, size_t nr_len, const uint8_t *gxy, size_t gxy_len);
+struct child_sa *qm_slot(struct ike_sa *sa);
+/* A new child SA is up: older ones of the session are retired shortly. */
+void qm_child_up(struct ike_sa *sa, struct child_sa *c);
+
+/* rekey.c: ravpn's own quick mode before a child SA's lifetime ends */
+void rekey_tick(struct ike_sa *sa, long long now);
+void rekey_answer(struct ike_sa *sa, const struct v1_msg *m);
+void rekey_abandon(struct ike_sa *sa);
 void info_input(struct ike_sa *sa, const struct v1_msg *m);
 /* One informational message deleting the IKE SA and then its ESP SAs. */
 void info_send_delete_all(struct ike_sa *sa);

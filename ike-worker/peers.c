@@ -35,7 +35,8 @@ static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
 		.encap = ch->encap, .enc = ch->enc, .auth = ch->auth, .enc_key_len = ch->enc_len,
 		.auth_key_len = ch->auth_len, .peer_port = ntohs(sa->peer.sin_port),
 		.peer_addr = sa->peer.sin_addr.s_addr, .local_addr = ike.local_addr,
-		.inner_addr = sa->addr, .replay_window = 64,
+		.inner_addr = sa->addr,
+		.replay_window = (uint32_t)conf_replay_window(&ike.c.conf),
 	};
 	const uint8_t *k = in ? ch->key_in : ch->key_out;
 

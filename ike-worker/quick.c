@@ -16,7 +16,7 @@
 
 /* Our inbound SPI: random, >= 256, and SPI mod n_esp is the ESP worker the
  * UDP 4500 steering program delivers it to. */
-static uint32_t qm_pick_spi(uint8_t *worker)
+uint32_t qm_pick_spi(uint8_t *worker)
 {
 	uint32_t n = ike.c.start.n_esp ? ike.c.start.n_esp : 1, spi;
 
@@ -79,6 +79,22 @@ static void qm_fill_child(struct ike_sa *sa, const struct p2_choice *ch)
 	c->lifetime = ch->lifetime;
 	c->enc_len = (uint8_t)prop_esp_key_len(ch->enc, ch->key_bits);
 	c->auth_len = (uint8_t)prop_esp_auth_len(ch->auth);
+	c->pfs_group = ch->group;
+}
+
+/* Keeps the client's selectors: ravpn's own rekey offers them again. */
+static void qm_keep_ids(struct child_sa *c, const struct v1_msg *m)
+{
+	const struct v1_payload *ci = v1_find(m, PL_ID, 0), *cr = v1_find(m, PL_ID, 1);
+
+	if (ci && ci->len <= sizeof c->idci) {
+		memcpy(c->idci, ci->body, ci->len);
+		c->idci_len = (uint8_t)ci->len;
+	}
+	if (cr && cr->len <= sizeof c->idcr) {
+		memcpy(c->idcr, cr->body, cr->len);
+		c->idcr_len = (uint8_t)cr->len;
+	}
 }
 
 static void qm_send2(struct ike_sa *sa, const struct v1_msg *m, const struct p2_choice *ch,
@@ -103,16 +119,24 @@ static void qm_send2(struct ike_sa *sa, const struct v1_msg *m, const struct p2_
 	net_set_reply(sa, o.buf, o.w.len);
 }
 
-static bool qm_keys(struct ike_sa *sa, struct child_sa *c)
+/* KEYMAT for both SAs of c; ni/nr are the initiator's and responder's
+ * nonces, whoever started the quick mode. */
+bool qm_keymat(struct ike_sa *sa, struct child_sa *c, const uint8_t *ni, size_t ni_len,
+	       const uint8_t *nr, size_t nr_len, const uint8_t *gxy, size_t gxy_len)
 {
 	size_t n = (size_t)c->enc_len + c->auth_len;
 	uint32_t in = htonl(c->spi_in), out = htonl(c->spi_out);
-	const uint8_t *gxy = sa->qm.gxy_len ? sa->qm.gxy : NULL;
 
-	return v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&in, sa->qm.ni,
-			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_in, n) &&
-	       v1_keymat(&sa->keys, gxy, sa->qm.gxy_len, PROTO_ESP, (uint8_t *)&out, sa->qm.ni,
-			 sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len, c->key_out, n);
+	return v1_keymat(&sa->keys, gxy, gxy_len, PROTO_ESP, (uint8_t *)&in, ni, ni_len, nr,
+			 nr_len, c->key_in, n) &&
+	       v1_keymat(&sa->keys, gxy, gxy_len, PROTO_ESP, (uint8_t *)&out, ni, ni_len, nr,
+			 nr_len, c->key_out, n);
+}
+
+static bool qm_keys(struct ike_sa *sa, struct child_sa *c)
+{
+	return qm_keymat(sa, c, sa->qm.ni, sa->qm.ni_len, sa->qm.nr, sa->qm.nr_len,
+			 sa->qm.gxy_len ? sa->qm.gxy : NULL, sa->qm.gxy_len);
 }
 
 /* The finished exchange's nonces and DH secret are not needed any more. */
@@ -164,6 +188,7 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 		return;
 	}
 	qm_fill_child(sa, &ch);
+	qm_keep_ids(&sa->qm.child, m);
 	if (!qm_keys(sa, &sa->qm.child)) {
 		log_err("peer %s: KEYMAT derivation failed", sa_peer_str(sa));
 		sa->qm.msgid = 0;
@@ -180,7 +205,7 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 }
 
 
-static struct child_sa *qm_slot(struct ike_sa *sa)
+struct child_sa *qm_slot(struct ike_sa *sa)
 {
 	for (int i = 0; i < SA_CHILDREN; i++)
 		if (!sa->children[i].used)
@@ -208,12 +233,28 @@ static void qm_msg3(struct ike_sa *sa, const struct v1_msg *m)
 	c->used = true;
 	qm_wipe(&sa->qm);
 	peers_install_out(sa, c);
-	keylog_esp(sa, c);
-	peers_db_child_sa(sa, c, false);
-	peers_db_session_upd(sa, c);
+	qm_child_up(sa, c);
 	log_notice("peer %s user %s: IPsec SA up: in 0x%08x out 0x%08x %s-%s %s", sa_peer_str(sa),
 		   sa->user, c->spi_in, c->spi_out, prop_esp_enc_name(c->enc, c->key_bits),
 		   prop_esp_auth_name(c->auth), c->encap == ENCAP_UDP ? "in UDP 4500" : "plain ESP");
+}
+
+/* Bookkeeping of a new child SA, whoever started its quick mode. */
+void qm_child_up(struct ike_sa *sa, struct child_sa *c)
+{
+	long long now = now_ms();
+
+	c->installed_ms = now;
+	for (int i = 0; i < SA_CHILDREN; i++) {
+		struct child_sa *old = &sa->children[i];
+
+		/* In-flight packets of the old SA still decrypt for a while. */
+		if (old != c && old->used && !old->retire_ms)
+			old->retire_ms = now + CHILD_RETIRE_MS;
+	}
+	keylog_esp(sa, c);
+	peers_db_child_sa(sa, c, false);
+	peers_db_session_upd(sa, c);
 }
 
 void qm_input(struct ike_sa *sa, const struct v1_msg *m)
@@ -223,7 +264,9 @@ void qm_input(struct ike_sa *sa, const struct v1_msg *m)
 			 sa_peer_str(sa));
 		return;
 	}
-	if (sa->qm.msgid && m->msgid == sa->qm.msgid)
+	if (sa->qmi.msgid && m->msgid == sa->qmi.msgid)
+		rekey_answer(sa, m);
+	else if (sa->qm.msgid && m->msgid == sa->qm.msgid)
 		qm_msg3(sa, m);
 	else
 		qm_msg1(sa, m);

@@ -117,6 +117,7 @@ void sa_end(struct ike_sa *sa, const char *cause, bool notify)
 	if (notify && phase1_done)
 		info_send_delete_all(sa);
 	qm_abandon(sa);
+	rekey_abandon(sa);
 	sa_release_children(sa);
 	if (sa->addr) {
 		struct ipc_lease_free f = { .sid = sa->sid, .addr = sa->addr };
@@ -175,6 +176,7 @@ void sa_tick(void)
 			continue;
 		}
 		if (sa->state == ST_ESTABLISHED) {
+			rekey_tick(sa, now);
 			dpd_tick(sa, now);	/* may end and free sa */
 			continue;
 		}

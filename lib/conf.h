@@ -42,8 +42,8 @@ enum ike_enc { IKE_ENC_DES = 1, IKE_ENC_3DES = 5, IKE_ENC_AES = 7 };
 enum ike_hash { IKE_HASH_MD5 = 1, IKE_HASH_SHA1 = 2, IKE_HASH_SHA256 = 4,
 		IKE_HASH_SHA384 = 5, IKE_HASH_SHA512 = 6 };
 
-/* ESP authentication values beyond lib/ipc.h's enum esp_auth (RFC 4868
- * numbers); conf stores them, the data plane may not support them yet. */
+/* ESP authentication values of RFC 4868 (the same numbers as lib/ipc.h's
+ * ESP_AUTH_HMAC_SHA256/384/512; the ESP worker supports them). */
 enum conf_esp_auth_sha2 { CONF_ESP_AUTH_HMAC_SHA256 = 5, CONF_ESP_AUTH_HMAC_SHA384 = 6,
 			  CONF_ESP_AUTH_HMAC_SHA512 = 7 };
 
@@ -62,8 +62,8 @@ struct conf_isakmp_policy {		/* crypto ikev1 policy N */
 struct conf_transform_set {		/* crypto ipsec ikev1 transform-set NAME ... */
 	char name[CONF_NAME];
 	int enc;			/* enum esp_enc (ipc.h values) */
-	int key_bits;			/* AES: 128/192/256; else 0 */
-	int auth;			/* enum esp_auth (ipc.h values) */
+	int key_bits;			/* AES and AES-GCM: 128/192/256; else 0 */
+	int auth;			/* enum esp_auth (ipc.h values); ESP_AUTH_NONE for AEAD */
 	bool transport;			/* mode transport (default tunnel) */
 };
 
@@ -162,6 +162,9 @@ struct conf {
 	char cmap_iface[32];			/*   (nameif) */
 	char ikev1_enable[32];			/* crypto ikev1 enable IF (nameif) */
 	int natt_keepalive;			/* crypto isakmp nat-traversal N (0 = off) */
+	int replay_window;			/* crypto ipsec security-association replay window-size N
+						 * (64..1024); -1: replay disable; 0: not configured.
+						 * Read it through conf_replay_window(). */
 	bool am_disable;			/* crypto ikev1 am-disable */
 	char hostname[CONF_NAME];		/* hostname X */
 };
@@ -194,5 +197,8 @@ const struct conf_acl *conf_acl_next(const struct conf *c, const char *name,
 				     const struct conf_acl *prev);
 /* The address IKE listens on: the interface named by `crypto ikev1 enable`. */
 uint32_t conf_outside_addr(const struct conf *c);
+/* The inbound anti-replay window for new SAs (ipc_sa_add.replay_window):
+ * the configured size, 64 when not configured, 0 when disabled. */
+uint32_t conf_replay_window(const struct conf *c);
 
 #endif

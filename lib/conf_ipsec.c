@@ -1,5 +1,6 @@
 /* `crypto ...` commands of phase 2: transform sets (ASA `crypto ipsec
  * ikev1 transform-set` and the IOS alias `crypto ipsec transform-set`),
+ * the anti-replay window (`crypto ipsec security-association replay`),
  * dynamic maps and crypto maps.  Values are the RFC 2407 numbers of
  * lib/ipc.h's enum esp_enc / esp_auth, plus conf.h's SHA-2 additions. */
 #include <stdio.h>
@@ -27,6 +28,11 @@ static const struct esp_word esp_words[] = {
 	{ "esp-aes-192", true, ESP_ENC_AES_CBC, 192 },
 	{ "esp-aes-256", true, ESP_ENC_AES_CBC, 256 },
 	{ "esp-null", true, ESP_ENC_NULL, 0 },
+	{ "esp-aes-gcm", true, ESP_ENC_AES_GCM_16, 128 },
+	{ "esp-aes-gcm-192", true, ESP_ENC_AES_GCM_16, 192 },
+	{ "esp-aes-gcm-256", true, ESP_ENC_AES_GCM_16, 256 },
+	{ "esp-gcm", true, ESP_ENC_AES_GCM_16, 128 },	/* IOS: esp-gcm [128|192|256] */
+	{ "esp-chacha20-poly1305", true, ESP_ENC_CHACHA20_POLY1305, 0 },
 	{ "esp-md5-hmac", false, ESP_AUTH_HMAC_MD5, 0 },
 	{ "esp-sha-hmac", false, ESP_AUTH_HMAC_SHA1, 0 },
 	{ "esp-sha256-hmac", false, CONF_ESP_AUTH_HMAC_SHA256, 0 },
@@ -36,9 +42,16 @@ static const struct esp_word esp_words[] = {
 	{ NULL, false, 0, 0 },
 };
 
-static const char *const esp_enc_list = "esp-des, esp-3des, esp-aes [128|192|256], esp-aes-192, esp-aes-256 or esp-null";
-static const char *const esp_all_list = "esp-des, esp-3des, esp-aes, esp-aes-192, esp-aes-256, esp-null, "
+static const char *const esp_enc_list = "esp-des, esp-3des, esp-aes [128|192|256], esp-aes-192, esp-aes-256, "
+	"esp-aes-gcm, esp-aes-gcm-192, esp-aes-gcm-256, esp-gcm [128|192|256], esp-chacha20-poly1305 or esp-null";
+static const char *const esp_all_list = "esp-des, esp-3des, esp-aes, esp-aes-192, esp-aes-256, esp-aes-gcm, "
+	"esp-aes-gcm-192, esp-aes-gcm-256, esp-gcm, esp-chacha20-poly1305, esp-null, "
 	"esp-md5-hmac, esp-sha-hmac, esp-sha256-hmac, esp-sha384-hmac, esp-sha512-hmac or esp-none";
+
+static bool enc_is_aead(int enc)
+{
+	return enc == ESP_ENC_AES_GCM_16 || enc == ESP_ENC_CHACHA20_POLY1305;
+}
 
 static const struct esp_word *find_esp(const struct conf_tok *t)
 {
@@ -80,12 +93,16 @@ static bool esp_one(struct conf_parser *p, const struct conf_line *l, int *i,
 		*have_enc = true;
 		ts->enc = w->val;
 		ts->key_bits = w->bits;
-		if (conf_is(t, "esp-aes") && !aes_bits(p, l, i, &ts->key_bits))
+		if ((conf_is(t, "esp-aes") || conf_is(t, "esp-gcm")) && !aes_bits(p, l, i, &ts->key_bits))
 			return false;
 	} else {
 		*have_auth = true;
 		ts->auth = w->val;
 	}
+	/* RFC 4106 / RFC 7634: an AEAD cipher is its own integrity check */
+	if (*have_enc && *have_auth && enc_is_aead(ts->enc) && ts->auth != ESP_AUTH_NONE)
+		return conf_fail(p, t->col, "'%.*s' with a combined-mode (AEAD) cipher, expected esp-none or no authentication transform",
+				 CONF_TOK(t));
 	return true;
 }
 
@@ -165,9 +182,40 @@ static bool cmd_tset(struct conf_parser *p, const struct conf_line *l, int i)
 	return conf_open(p, BLK_TSET, idx);
 }
 
+/* ---- crypto ipsec security-association replay window-size N | disable --- */
+
+#define REPLAY_DEFAULT_WINDOW	64	/* ASA / IOS default */
+
+static bool cmd_sa_replay(struct conf_parser *p, const struct conf_line *l)
+{
+	static const char *const replay[] = { "replay", NULL };
+	static const char *const what[] = { "window-size", "disable", NULL };
+	uint32_t n;
+	int kw;
+
+	if (!conf_kw(p, l, 3, replay, &kw) || !conf_kw(p, l, 4, what, &kw))
+		return false;
+	if (kw == 1) {
+		p->c->replay_window = -1;
+		return conf_end(p, l, 5);
+	}
+	if (!conf_num(p, l, 5, 64, 1024, "a window size in packets", &n) ||
+	    !conf_end(p, l, 6))
+		return false;
+	p->c->replay_window = (int)n;
+	return true;
+}
+
+uint32_t conf_replay_window(const struct conf *c)
+{
+	if (c->replay_window < 0)
+		return 0;
+	return c->replay_window ? (uint32_t)c->replay_window : REPLAY_DEFAULT_WINDOW;
+}
+
 bool conf_crypto_ipsec(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const words[] = { "ikev1", "transform-set", NULL };
+	static const char *const words[] = { "ikev1", "transform-set", "security-association", NULL };
 	static const char *const ts[] = { "transform-set", NULL };
 	int kw, kw2;
 
@@ -175,6 +223,8 @@ bool conf_crypto_ipsec(struct conf_parser *p, const struct conf_line *l)
 		return false;
 	if (kw == 1)
 		return cmd_tset(p, l, 3);
+	if (kw == 2)
+		return cmd_sa_replay(p, l);
 	return conf_kw(p, l, 3, ts, &kw2) && cmd_tset(p, l, 4);
 }
 
@@ -241,7 +291,7 @@ static bool dyn_lifetime(struct conf_parser *p, const struct conf_line *l, int i
 	if (!conf_kw(p, l, i, lifetime, &kw) || !conf_kw(p, l, i + 1, unit, &kw))
 		return false;
 	if (kw == 0)
-		return conf_num(p, l, i + 2, 120, 2147483647u, "a lifetime in seconds", &d->sa_lifetime_sec) &&
+		return conf_num(p, l, i + 2, 60, 2147483647u, "a lifetime in seconds", &d->sa_lifetime_sec) &&
 		       conf_end(p, l, i + 3);
 	if (i + 2 < l->n && conf_is(&l->tok[i + 2], "unlimited")) {
 		d->sa_lifetime_kb = 0;

@@ -44,6 +44,7 @@ static const struct ipc_type_info ipc_types[IPC_TYPE_MAX] = {
 	FIXED(IPC_DB_CHILD_SA, struct ipc_db_child_sa, false),
 	FIXED(IPC_DB_COUNTERS, struct ipc_db_counters, false),
 	FIXED(IPC_DB_LEASE, struct ipc_db_lease, false),
+	FIXED(IPC_DB_AAA_STATS, struct ipc_db_aaa_stats, false),
 	FIXED(IPC_CTL, struct ipc_ctl, false),
 	FIXED(IPC_CTL_ANS, struct ipc_ctl_ans, false),
 };

@@ -77,6 +77,7 @@ enum ipc_type {
 	IPC_DB_CHILD_SA,	/* struct ipc_db_child_sa */
 	IPC_DB_COUNTERS,	/* struct ipc_db_counters */
 	IPC_DB_LEASE,		/* struct ipc_db_lease */
+	IPC_DB_AAA_STATS,	/* struct ipc_db_aaa_stats */
 
 	/* ravpnctl <-> master, over the control socket */
 	IPC_CTL,		/* struct ipc_ctl */
@@ -364,6 +365,26 @@ struct ipc_db_lease {
 	uint32_t addr;
 	uint8_t in_use;
 	uint8_t pad[3];
+};
+
+/* authd -> db: one RADIUS host's counters, absolute since authd started
+ * (a restarted authd starts from zero again). */
+struct ipc_db_aaa_stats {
+	char group[NAME_LEN];		/* aaa-server group */
+	uint32_t addr;			/* network byte order */
+	uint16_t auth_port;		/* host byte order */
+	uint8_t host_index;		/* position in the group, 0 = tried first */
+	uint8_t dead;			/* 1: skipped until dead_until */
+	int64_t dead_until;		/* unix seconds, 0 = alive */
+	uint64_t requests;		/* Access-Requests sent (not counting retransmissions) */
+	uint64_t accepts;
+	uint64_t rejects;
+	uint64_t challenges;
+	uint64_t timeouts;		/* requests that got no answer */
+	uint64_t retransmissions;
+	uint64_t bad_responses;		/* failed authenticator, malformed */
+	uint32_t rtt_ms;		/* last round-trip time */
+	uint32_t rtt_avg_ms;		/* average over answered requests */
 };
 
 /* ---- control socket ---- */

@@ -18,6 +18,7 @@
 #include <sys/ioctl.h>
 #include <termios.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -121,6 +122,23 @@ static int sb_deny_open(scmp_filter_ctx ctx, enum proc_role role)
 	return 0;
 }
 
+/* authd's RADIUS client (libradcli) opens a UDP socket per request:
+ * socket(AF_INET, SOCK_DGRAM, 0), bind(port 0), and a connect() on a
+ * second one to learn the source address.  Other socket families (glibc's
+ * syslog and nscd clients) get EACCES instead of a kill. */
+static int sb_allow_radius(scmp_filter_ctx ctx)
+{
+	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(socket), 2,
+			     SCMP_A0(SCMP_CMP_EQ, AF_INET),
+			     SCMP_A1(SCMP_CMP_MASKED_EQ, 0xf, SOCK_DGRAM)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), SCMP_SYS(socket), 1,
+			     SCMP_A0(SCMP_CMP_NE, AF_INET)) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(bind), 0) < 0 ||
+	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(connect), 0) < 0)
+		return -1;
+	return 0;
+}
+
 static int sb_role_rules(scmp_filter_ctx ctx, enum proc_role role)
 {
 	switch (role) {
@@ -128,7 +146,7 @@ static int sb_role_rules(scmp_filter_ctx ctx, enum proc_role role)
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
 					SCMP_A1(SCMP_CMP_EQ, TUNSETOFFLOAD));
 	case ROLE_AUTHD:
-		return sb_allow_threads(ctx);
+		return sb_allow_threads(ctx) < 0 ? -1 : sb_allow_radius(ctx);
 	case ROLE_DB:
 		return sb_allow_names(ctx, sb_db);
 	default:

@@ -5,7 +5,8 @@
 #include <stddef.h>
 #include "pool.h"
 
-/* Fills ans for req (status 0, -1 exhausted, -2 no such pool). */
+/* Fills ans for req (status 0, -1 exhausted, -2 no such pool, -3 the
+ * wanted address (req->want_addr, RADIUS) is leased to another session). */
 void pool_answer_lease(struct pool_set *s, const struct ipc_lease *req,
 		       struct ipc_lease_ans *ans);
 /* IPC_LEASE from an IKE worker on chan: answers with the request id and

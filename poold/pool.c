@@ -44,7 +44,7 @@ static int pool_init(struct pool *p, const struct conf_pool *cp)
 
 int pool_set_init(struct pool_set *s, const struct conf *c)
 {
-	s->n = 0;
+	memset(s, 0, sizeof *s);
 	s->pools = calloc(c->n_pools ? (size_t)c->n_pools : 1, sizeof *s->pools);
 	if (!s->pools)
 		return -1;
@@ -65,8 +65,9 @@ void pool_set_free(struct pool_set *s)
 		free(s->pools[i].sids);
 	}
 	free(s->pools);
-	s->pools = NULL;
-	s->n = 0;
+	free(s->fixed);
+	free(s->owners);
+	memset(s, 0, sizeof *s);
 }
 
 struct pool *pool_find(struct pool_set *s, const char *name)
@@ -98,6 +99,11 @@ uint32_t pool_capacity(const struct pool *p)
 	return n;
 }
 
+bool pool_leased(const struct pool *p, uint32_t i)
+{
+	return i < p->n && bit_get(p->bits, i);
+}
+
 static int find_sid(const struct pool *p, uint64_t sid)
 {
 	for (uint32_t i = 0; i < p->n; i++)
@@ -106,7 +112,7 @@ static int find_sid(const struct pool *p, uint64_t sid)
 	return -1;
 }
 
-static void take(struct pool *p, uint32_t i, uint64_t sid)
+void pool_take_index(struct pool *p, uint32_t i, uint64_t sid)
 {
 	bit_set(p->bits, i, true);
 	p->sids[i] = sid;
@@ -127,7 +133,7 @@ int pool_alloc(struct pool *p, uint64_t sid, uint32_t *addr)
 		for (uint32_t i = w * 64; i < p->n && i < w * 64 + 64; i++) {
 			if (bit_get(p->bits, i) || !pool_addr_usable(p, p->first + i))
 				continue;
-			take(p, i, sid);
+			pool_take_index(p, i, sid);
 			*addr = p->first + i;
 			return 0;
 		}
@@ -181,7 +187,7 @@ static void carry_pool(struct pool_set *s, struct pool *o, pool_visit_fn fn, voi
 		if (!bit_get(o->bits, i))
 			continue;
 		if (p && pool_addr_usable(p, addr) && !bit_get(p->bits, addr - p->first))
-			take(p, addr - p->first, o->sids[i]);
+			pool_take_index(p, addr - p->first, o->sids[i]);
 		else if (fn)
 			fn(o, addr, o->sids[i], arg);
 	}

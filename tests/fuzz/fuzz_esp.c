@@ -3,8 +3,9 @@
  * replay window, decryption, trailer and inner-header checks).
  *
  * SAs installed: one AES-128-CBC/HMAC-SHA1 SA (the fuzzer cannot forge
- * its ICV, so this exercises the length checks before it), and one
- * AES-128-CBC SA without authentication, so random input reaches the
+ * its ICV, so this exercises the length checks before it), one AES-GCM
+ * and one ChaCha20-Poly1305 SA (likewise, up to the AEAD tag check), and
+ * one AES-128-CBC SA without authentication, so random input reaches the
  * decryption, padding and inner IPv4 checks too.  The first input byte
  * picks the entry point.
  *
@@ -24,11 +25,11 @@ static struct esp_sa_table table;
 static struct esp_path_stats stats;
 static uint8_t out[70000];
 
-static void install(uint32_t spi, uint8_t auth, uint8_t aklen)
+static void install(uint32_t spi, uint8_t enc, uint8_t eklen, uint8_t auth, uint8_t aklen)
 {
 	struct ipc_sa_add a = {
-		.sid = 1, .spi = spi, .dir = SA_IN, .encap = ENCAP_UDP, .enc = ESP_ENC_AES_CBC,
-		.auth = auth, .enc_key_len = 16, .auth_key_len = aklen, .peer_port = 4500,
+		.sid = 1, .spi = spi, .dir = SA_IN, .encap = ENCAP_UDP, .enc = enc,
+		.auth = auth, .enc_key_len = eklen, .auth_key_len = aklen, .peer_port = 4500,
 		.peer_addr = htonl(0x0a630002), .inner_addr = htonl(0x0ac80005),
 		.replay_window = 64,
 	};
@@ -47,8 +48,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	if (!esp_crypto_init())
 		abort();
 	esp_sa_table_init(&table);
-	install(0x1000, ESP_AUTH_HMAC_SHA1, 20);
-	install(0x2000, ESP_AUTH_NONE, 0);
+	install(0x1000, ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA1, 20);
+	install(0x2000, ESP_ENC_AES_CBC, 16, ESP_AUTH_NONE, 0);
+	install(0x3000, ESP_ENC_AES_GCM_16, 20, ESP_AUTH_NONE, 0);
+	install(0x4000, ESP_ENC_CHACHA20_POLY1305, 36, ESP_AUTH_NONE, 0);
 	return 0;
 }
 

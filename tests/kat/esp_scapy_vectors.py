@@ -3,12 +3,19 @@
 independent ESP implementation, for the ESP worker's known-answer tests.
 
 Run:  /usr/bin/python3 tests/kat/esp_scapy_vectors.py > tests/kat/esp_vectors.h
-(needs python3-scapy; keys and IVs are fixed so the output is stable)."""
+(needs python3-scapy; keys and IVs are fixed so the output is stable).
+
+AEAD keys (AES-GCM RFC 4106, ChaCha20-Poly1305 RFC 7634) are given as the
+KEYMAT the IKE worker sends: key then 4-byte salt.  The RFC 7634 appendix A
+example packet is checked against scapy's decryption and emitted as a
+vector of its own (esp_kat_rfc7634)."""
 from scapy.all import IP, ICMP, UDP, TCP, Raw, raw
 from scapy.layers.ipsec import SecurityAssociation, ESP
 
-ENC_IDS = {'AES-CBC': 12, '3DES': 3, 'NULL': 11}
-AUTH_IDS = {'HMAC-SHA1-96': 2, 'HMAC-MD5-96': 1}
+ENC_IDS = {'AES-CBC': 12, '3DES': 3, 'NULL': 11, 'AES-GCM': 20, 'CHACHA20-POLY1305': 28}
+AUTH_IDS = {'HMAC-SHA1-96': 2, 'HMAC-MD5-96': 1, 'SHA2-256-128': 5, 'SHA2-384-192': 6,
+            'SHA2-512-256': 7, 'NULL': 0}
+IV_LEN = {'AES-CBC': 16, '3DES': 8, 'NULL': 0, 'AES-GCM': 8, 'CHACHA20-POLY1305': 8}
 
 CLIENT = '10.200.0.5'      # the client's virtual (inner) address
 LAN = '10.100.0.1'
@@ -25,7 +32,27 @@ VECTORS = [
     ('aes256_sha1', 'AES-CBC', bytes(range(0x20, 0x40)), 'HMAC-SHA1-96', bytes(range(0x60, 0x74)), 0xc0ffee01, 1),
     ('3des_md5', '3DES', bytes(range(0x30, 0x48)), 'HMAC-MD5-96', bytes(range(0x70, 0x80)), 0x00001234, 42),
     ('null_sha1', 'NULL', b'', 'HMAC-SHA1-96', bytes(range(0x80, 0x94)), 0x55aa55aa, 3),
+    ('aes128_sha256', 'AES-CBC', bytes(range(0x11, 0x21)), 'SHA2-256-128', bytes(range(0x90, 0xb0)), 0x00a0b0c0, 9),
+    ('aes256_sha384', 'AES-CBC', bytes(range(0x21, 0x41)), 'SHA2-384-192', bytes(range(0x30, 0x60)), 0x00a0b0c1, 100),
+    ('aes192_sha512', 'AES-CBC', bytes(range(0x41, 0x59)), 'SHA2-512-256', bytes(range(0x00, 0x40)), 0x00a0b0c2, 65536),
+    ('gcm128', 'AES-GCM', bytes(range(0x50, 0x60)) + b'\xca\xfe\xba\xbe', 'NULL', b'', 0x0000beef, 2),
+    ('gcm192', 'AES-GCM', bytes(range(0x60, 0x78)) + b'\x01\x02\x03\x04', 'NULL', b'', 0x0000bef0, 77),
+    ('gcm256', 'AES-GCM', bytes(range(0x70, 0x90)) + b'\xde\xad\xbe\xef', 'NULL', b'', 0x0000bef1, 1000),
+    ('chacha', 'CHACHA20-POLY1305', bytes(range(0xa0, 0xc0)) + b'\x0f\x1e\x2d\x3c', 'NULL', b'', 0x0000bef2, 31),
 ]
+
+# RFC 7634 appendix A: SPI 0x01020304, sequence 5, IV 10..17, key 80..9f,
+# salt a0 a1 a2 a3; an ICMP echo request from 198.51.100.5 to 192.0.2.5.
+RFC7634_KEY = bytes(range(0x80, 0xa0)) + bytes.fromhex('a0a1a2a3')
+RFC7634_ESP = bytes.fromhex(
+    '0102030400000005' '1011121314151617'
+    '24039428b97f417e3c13753a4f05087b' '67c352e6a7fab1b982d466ef407ae5c6'
+    '14ee8099d52844eb61aa95dfab4c02f7' '2aa71e7c4c4f64c9befe2facc638e8f3'
+    'cbec163fac469b502773f6fb94e664da' '9165b82829f641e0'
+    '76aaa8266b7fb0f7b11b369907e1ad43')
+RFC7634_INNER = bytes.fromhex(
+    '45000054a6f200004001e778c6336405' 'c000020508005b7a3a080000553bec10'
+    '000736270809' '0a0b0c0d0e0f' + ''.join('%02x' % b for b in range(0x10, 0x38)))
 
 
 def c_bytes(b):
@@ -37,17 +64,17 @@ def c_bytes(b):
 
 def one(name, enc, ekey, auth, akey, spi, seq, inner, n):
     sa = SecurityAssociation(ESP, spi=spi, crypt_algo=enc, crypt_key=ekey or None,
-                             auth_algo=auth, auth_key=akey,
+                             auth_algo=auth, auth_key=akey or None,
                              tunnel_header=IP(src='10.99.0.2', dst='10.99.0.1'),
                              nat_t_header=UDP(sport=4500, dport=4500))
-    iv_len = 16 if enc == 'AES-CBC' else 8 if enc == '3DES' else 0
+    iv_len = IV_LEN[enc]
     iv = bytes((0xa0 + n + i) & 0xff for i in range(iv_len)) if iv_len else None
     out = sa.encrypt(inner, seq_num=seq, iv=iv)
     esp = raw(out[UDP].payload)
     inner_b = raw(inner)
     return (f'\t{{ "{name}_{n}", {ENC_IDS[enc]}, {len(ekey)}, {AUTH_IDS[auth]}, {len(akey)}, '
             f'0x{spi:08x}, {seq},\n\t  {c_bytes(ekey) if ekey else "{ 0 }"},\n'
-            f'\t  {c_bytes(akey)},\n\t  {len(esp)}, {c_bytes(esp)},\n'
+            f'\t  {c_bytes(akey) if akey else "{ 0 }"},\n\t  {len(esp)}, {c_bytes(esp)},\n'
             f'\t  {len(inner_b)}, {c_bytes(inner_b)} }},')
 
 
@@ -58,13 +85,31 @@ def main():
     print('#ifndef ESP_VECTORS_H\n#define ESP_VECTORS_H\n\n#include <stddef.h>\n#include <stdint.h>\n')
     print('#define KAT_INNER_ADDR "%s"\n' % CLIENT)
     print('struct esp_kat {\n\tconst char *name;\n\tuint8_t enc, enc_key_len, auth, auth_key_len;')
-    print('\tuint32_t spi, seq;\n\tuint8_t enc_key[32];\n\tuint8_t auth_key[20];')
+    print('\tuint32_t spi, seq;\n\tuint8_t enc_key[36];\n\tuint8_t auth_key[64];')
     print('\tsize_t esp_len;\n\tuint8_t esp[320];\n\tsize_t inner_len;\n\tuint8_t inner[256];\n};\n')
     print('static const struct esp_kat esp_kats[] = {')
     for v in VECTORS:
         for n, inner in enumerate(inner_packets()):
             print(one(*v, IP(raw(inner)), n))
-    print('};\n\n#endif')
+    print('};\n')
+    rfc7634()
+    print('#endif')
+
+
+def rfc7634():
+    """Scapy must open the RFC's packet to the RFC's inner packet, so the
+    transcription and scapy's framing agree before either is trusted."""
+    sa = SecurityAssociation(ESP, spi=0x01020304, crypt_algo='CHACHA20-POLY1305',
+                             crypt_key=RFC7634_KEY)
+    pkt = IP(src='203.0.113.153', dst='203.0.113.5', proto=50) / ESP(RFC7634_ESP)
+    inner = sa.decrypt(IP(raw(pkt)))  # transport mode: the inner IPv4 is the payload
+    assert inner.proto == 4 and raw(inner.payload) == RFC7634_INNER, 'RFC 7634 vector does not decrypt as the RFC says'
+    print('/* RFC 7634 appendix A (verified by the generator with scapy). */')
+    print('#define KAT_RFC7634_INNER_ADDR "198.51.100.5"')
+    print(f'static const struct esp_kat esp_kat_rfc7634 = {{ "rfc7634_appendix_a", 28, 36, 0, 0, '
+          f'0x01020304, 5,\n\t  {c_bytes(RFC7634_KEY)},\n\t  {{ 0 }},\n'
+          f'\t  {len(RFC7634_ESP)}, {c_bytes(RFC7634_ESP)},\n'
+          f'\t  {len(RFC7634_INNER)}, {c_bytes(RFC7634_INNER)} }};\n')
 
 
 main()

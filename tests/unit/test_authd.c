@@ -1,5 +1,5 @@
 /* authd: real argon2id hashes verify, a wrong password and an unknown
- * user are rejected with their reasons, non-LOCAL groups get an error,
+ * user are rejected with their reasons, an unknown server group gets an error,
  * the password copy is wiped, and the threads answer asynchronously. */
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +16,7 @@
 
 static struct conf_user users[2];
 static struct conf cf = { .users = users, .n_users = 2 };
+static const struct auth_nas nas = { 0x0100630a, "ravpn" };
 
 static int setup(void **state)
 {
@@ -54,7 +55,7 @@ static const struct verify_case {
 	{ "alice", "", "LOCAL", AUTH_REJECT, "bad password" },
 	{ "alicex", "wonderland", "LOCAL", AUTH_REJECT, "unknown user" },
 	{ "Alice", "wonderland", "LOCAL", AUTH_REJECT, "unknown user" },
-	{ "alice", "wonderland", "RAD1", AUTH_ERROR, "RADIUS not supported yet" },
+	{ "alice", "wonderland", "RAD1", AUTH_ERROR, "no such aaa-server group" },
 };
 
 static void test_verify_table(void **state)
@@ -64,7 +65,7 @@ static void test_verify_table(void **state)
 		const struct verify_case *t = &cases[i];
 		struct auth_job *j = job_for(t->user, t->pass, t->group);
 
-		if (auth_prepare(&cf, j))
+		if (auth_prepare(&cf, &nas, j) == AUTH_KIND_LOCAL)
 			auth_verify(j);
 		assert_int_equal(j->ans.result, t->result);
 		assert_string_equal(j->ans.message, t->message);
@@ -82,7 +83,7 @@ static void test_unterminated_fields(void **state)
 	(void)state;
 	memset(j->req.user, 'a', sizeof j->req.user);
 	memset(j->req.pass, 'p', sizeof j->req.pass);
-	assert_true(auth_prepare(&cf, j));
+	assert_int_equal(auth_prepare(&cf, &nas, j), AUTH_KIND_LOCAL);
 	auth_verify(j);
 	assert_int_equal(j->ans.result, AUTH_REJECT);
 	assert_string_equal(j->ans.message, "unknown user");
@@ -95,13 +96,13 @@ static void test_pool_answers_all(void **state)
 	int n_ok = 0, n_rej = 0, got = 0;
 
 	(void)state;
-	assert_int_equal(auth_pool_start(&p), 0);
+	assert_int_equal(auth_pool_start(&p, AUTH_LOCAL_THREADS, auth_verify), 0);
 	for (int i = 0; i < 4; i++) {
 		struct auth_job *j = job_for(i % 2 ? "alice" : "bob", i % 2 ? "wonderland" : "x",
 					     "LOCAL");
 
 		j->id = (uint32_t)i;
-		assert_true(auth_prepare(&cf, j));
+		assert_int_equal(auth_prepare(&cf, &nas, j), AUTH_KIND_LOCAL);
 		auth_pool_submit(&p, j);
 	}
 	while (got < 4) {

@@ -105,7 +105,7 @@ static void test_example_values(void **state)
 	assert_int_equal(c.policies[6].enc, IKE_ENC_3DES);
 	assert_int_equal(c.policies[6].hash, IKE_HASH_MD5);
 
-	assert_int_equal(c.n_tsets, 4);
+	assert_int_equal(c.n_tsets, 8);	/* AEAD / SHA-2 ones: tests/unit/test_conf_ipsec.c */
 	assert_string_equal(c.tsets[0].name, "TS-AES256-SHA");
 	assert_int_equal(c.tsets[0].enc, ESP_ENC_AES_CBC);
 	assert_int_equal(c.tsets[0].key_bits, 256);
@@ -115,7 +115,7 @@ static void test_example_values(void **state)
 	assert_int_equal(c.tsets[3].enc, ESP_ENC_3DES);
 	assert_int_equal(c.tsets[3].auth, ESP_AUTH_HMAC_MD5);
 
-	assert_int_equal(c.n_dynmaps, 1);
+	assert_int_equal(c.n_dynmaps, 2);	/* DYN 20: the AEAD sets */
 	assert_string_equal(c.dynmaps[0].name, "DYN");
 	assert_int_equal(c.dynmaps[0].seq, 10);
 	assert_int_equal(c.dynmaps[0].n_tsets, 4);

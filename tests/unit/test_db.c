@@ -257,6 +257,37 @@ static void test_leases(void **state)
 	assert_int_equal(q_int(&f->d, "SELECT COUNT(*) FROM leases"), 0);
 }
 
+/* RADIUS host counters: one row per group position, replaced by the next
+ * report; the dead time is kept only while the host is dead. */
+static void test_aaa_stats(void **state)
+{
+	struct fx *f = *state;
+	struct ipc_db_aaa_stats m = { .addr = inet_addr("127.0.0.2"), .auth_port = 1812,
+				      .dead = 1, .dead_until = NOW + 600, .requests = 3,
+				      .timeouts = 3, .retransmissions = 3, .rtt_ms = 0 };
+	char s[96];
+
+	ipc_strcpy(m.group, sizeof m.group, "RAD");
+	EVENT(&f->d, IPC_DB_AAA_STATS, m);
+	m.host_index = 1;
+	m.addr = inet_addr("127.0.0.1");
+	m.dead = 0;
+	m.requests = 5;
+	m.accepts = 4;
+	m.rejects = 1;
+	m.rtt_ms = 3;
+	EVENT(&f->d, IPC_DB_AAA_STATS, m);
+	q_text(&f->d, "SELECT grp || ' ' || addr || ' ' || dead_until || ' ' || timeouts"
+		      " FROM aaa_servers WHERE host_index = 0", s, sizeof s);
+	assert_string_equal(s, "RAD 127.0.0.2 1700000600 3");
+	assert_int_equal(q_int(&f->d, "SELECT dead_until FROM aaa_servers WHERE host_index = 1"), 0);
+	assert_int_equal(q_int(&f->d, "SELECT accepts FROM aaa_servers WHERE host_index = 1"), 4);
+	m.accepts = 5;
+	EVENT(&f->d, IPC_DB_AAA_STATS, m);
+	assert_int_equal(q_int(&f->d, "SELECT COUNT(*) FROM aaa_servers"), 2);
+	assert_int_equal(q_int(&f->d, "SELECT accepts FROM aaa_servers WHERE host_index = 1"), 5);
+}
+
 static void test_sa_delete_marks_or_removes(void **state)
 {
 	struct fx *f = *state;
@@ -316,6 +347,7 @@ int main(void)
 		T(test_end_all_by_worker),
 		T(test_restart_recovers_sessions),
 		T(test_leases),
+		T(test_aaa_stats),
 		T(test_sa_delete_marks_or_removes),
 		T(test_rejects_non_db_message),
 		T(test_txn_batching),

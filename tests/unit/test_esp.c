@@ -1,6 +1,8 @@
 /* ESP worker data plane: replay window, SA table, packet protection
- * round trips, every drop reason, the datagram classifier, and
- * known-answer vectors made by scapy (tests/kat/esp_vectors.h). */
+ * round trips for every algorithm (CBC + HMAC-SHA1/SHA2, AES-GCM,
+ * ChaCha20-Poly1305), every drop reason, the datagram classifier, and
+ * known-answer vectors made by scapy plus the RFC 7634 appendix example
+ * (tests/kat/esp_vectors.h). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -155,17 +157,26 @@ static void test_replay_disabled(void **state)
 struct algo_case {
 	const char *name;
 	uint8_t enc, eklen, auth, aklen;
-	size_t iv, align;
+	size_t iv, align, icv;
 };
 
 static const struct algo_case algos[] = {
-	{ "AES-128-CBC/HMAC-SHA1", ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA1, 20, 16, 16 },
-	{ "AES-192-CBC/HMAC-SHA1", ESP_ENC_AES_CBC, 24, ESP_AUTH_HMAC_SHA1, 20, 16, 16 },
-	{ "AES-256-CBC/HMAC-SHA1", ESP_ENC_AES_CBC, 32, ESP_AUTH_HMAC_SHA1, 20, 16, 16 },
-	{ "3DES/HMAC-MD5", ESP_ENC_3DES, 24, ESP_AUTH_HMAC_MD5, 16, 8, 8 },
-	{ "NULL/HMAC-SHA1", ESP_ENC_NULL, 0, ESP_AUTH_HMAC_SHA1, 20, 0, 4 },
-	{ "AES-128-CBC/none", ESP_ENC_AES_CBC, 16, ESP_AUTH_NONE, 0, 16, 16 },
+	{ "AES-128-CBC/HMAC-SHA1", ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA1, 20, 16, 16, 12 },
+	{ "AES-192-CBC/HMAC-SHA1", ESP_ENC_AES_CBC, 24, ESP_AUTH_HMAC_SHA1, 20, 16, 16, 12 },
+	{ "AES-256-CBC/HMAC-SHA1", ESP_ENC_AES_CBC, 32, ESP_AUTH_HMAC_SHA1, 20, 16, 16, 12 },
+	{ "3DES/HMAC-MD5", ESP_ENC_3DES, 24, ESP_AUTH_HMAC_MD5, 16, 8, 8, 12 },
+	{ "NULL/HMAC-SHA1", ESP_ENC_NULL, 0, ESP_AUTH_HMAC_SHA1, 20, 0, 4, 12 },
+	{ "AES-128-CBC/none", ESP_ENC_AES_CBC, 16, ESP_AUTH_NONE, 0, 16, 16, 0 },
+	{ "AES-128-CBC/HMAC-SHA2-256-128", ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA256, 32, 16, 16, 16 },
+	{ "AES-256-CBC/HMAC-SHA2-384-192", ESP_ENC_AES_CBC, 32, ESP_AUTH_HMAC_SHA384, 48, 16, 16, 24 },
+	{ "AES-256-CBC/HMAC-SHA2-512-256", ESP_ENC_AES_CBC, 32, ESP_AUTH_HMAC_SHA512, 64, 16, 16, 32 },
+	{ "NULL/HMAC-SHA2-256-128", ESP_ENC_NULL, 0, ESP_AUTH_HMAC_SHA256, 32, 0, 4, 16 },
+	{ "AES-GCM-16-128", ESP_ENC_AES_GCM_16, 20, ESP_AUTH_NONE, 0, 8, 4, 16 },
+	{ "AES-GCM-16-192", ESP_ENC_AES_GCM_16, 28, ESP_AUTH_NONE, 0, 8, 4, 16 },
+	{ "AES-GCM-16-256", ESP_ENC_AES_GCM_16, 36, ESP_AUTH_NONE, 0, 8, 4, 16 },
+	{ "ChaCha20-Poly1305", ESP_ENC_CHACHA20_POLY1305, 36, ESP_AUTH_NONE, 0, 8, 4, 16 },
 };
+#define N_ALGOS (sizeof algos / sizeof algos[0])
 
 static void test_round_trip(void **state)
 {
@@ -173,17 +184,19 @@ static void test_round_trip(void **state)
 	uint8_t inner[BUFSZ], esp[BUFSZ], back[BUFSZ];
 
 	(void)state;
-	for (size_t a = 0; a < sizeof algos / sizeof algos[0]; a++) {
+	for (size_t a = 0; a < N_ALGOS; a++) {
 		const struct algo_case *c = &algos[a];
 		struct esp_sa *out, *in;
 		uint64_t bytes = 0;
 
+		print_message("%s\n", c->name);
 		sa_pair(0x1000 + (uint32_t)a, c->enc, c->eklen, c->auth, c->aklen, &out, &in);
+		assert_int_equal(out->icv_len, c->icv);
 		for (size_t i = 0; i < sizeof sizes / sizeof sizes[0]; i++) {
 			enum esp_verdict v = ESP_DROP_MAX;
 			size_t n = mk_inner(inner, sizes[i], CLIENT, LAN);
 			int elen = esp_encrypt(out, inner, n, esp, sizeof esp);
-			size_t body = (size_t)elen - 8 - c->iv - (c->auth ? 12 : 0);
+			size_t body = (size_t)elen - 8 - c->iv - c->icv;
 
 			assert_true(elen > 0);
 			assert_int_equal(body % c->align, 0);
@@ -459,7 +472,7 @@ static void test_scapy_vectors(void **state)
 	uint8_t back[BUFSZ];
 
 	(void)state;
-	assert_int_equal(sizeof esp_kats / sizeof esp_kats[0], 12);
+	assert_int_equal(sizeof esp_kats / sizeof esp_kats[0], 33);
 	for (size_t i = 0; i < sizeof esp_kats / sizeof esp_kats[0]; i++) {
 		const struct esp_kat *k = &esp_kats[i];
 		struct ipc_sa_add a = mk_add(SA_IN, k->spi, k->enc, k->enc_key_len, k->auth,
@@ -480,6 +493,189 @@ static void test_scapy_vectors(void **state)
 		esp_sa_del(tab, k->spi, 0);
 	}
 	assert_int_equal(st.no_sa_in + st.not_esp, 0);
+}
+
+/* The AEAD vectors again, outbound: with scapy's IV and sequence number
+ * our sealing must produce scapy's packet byte for byte. */
+static void test_scapy_vectors_seal_aead(void **state)
+{
+	uint8_t esp[BUFSZ];
+	int checked = 0;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof esp_kats / sizeof esp_kats[0]; i++) {
+		const struct esp_kat *k = &esp_kats[i];
+		struct ipc_sa_add a = mk_add(SA_OUT, k->spi, k->enc, k->enc_key_len, k->auth,
+					     k->auth_key_len);
+		struct esp_sa *out;
+		struct rbuf r;
+		uint64_t iv = 0;
+
+		if (k->enc != ESP_ENC_AES_GCM_16 && k->enc != ESP_ENC_CHACHA20_POLY1305)
+			continue;
+		memcpy(a.enc_key, k->enc_key, sizeof k->enc_key);
+		out = esp_sa_add(tab, &a);
+		assert_non_null(out);
+		rbuf_init(&r, k->esp + 8, 8);
+		assert_true(rbuf_u64(&r, &iv));
+		out->seq_out = k->seq - 1;
+		out->iv_base = iv - k->seq;
+		assert_int_equal(esp_encrypt(out, k->inner, k->inner_len, esp, sizeof esp),
+				 (int)k->esp_len);
+		assert_memory_equal(esp, k->esp, k->esp_len);
+		esp_sa_del(tab, k->spi, 0);
+		checked++;
+	}
+	assert_int_equal(checked, 12);
+}
+
+/* RFC 7634 appendix A: the RFC's packet opens to the RFC's inner packet,
+ * and sealing that inner packet with the RFC's IV gives the RFC's packet. */
+static void test_rfc7634_vector(void **state)
+{
+	const struct esp_kat *k = &esp_kat_rfc7634;
+	struct ipc_sa_add a = mk_add(SA_IN, k->spi, k->enc, k->enc_key_len, ESP_AUTH_NONE, 0);
+	struct esp_path_stats st = { 0 };
+	uint8_t back[BUFSZ], esp[BUFSZ];
+	struct esp_sa *in, *out;
+
+	(void)state;
+	memcpy(a.enc_key, k->enc_key, sizeof k->enc_key);
+	a.inner_addr = inet_addr(KAT_RFC7634_INNER_ADDR);
+	in = esp_sa_add(tab, &a);
+	assert_non_null(in);
+	assert_int_equal(esp_in_udp(tab, &st, k->esp, k->esp_len, back, sizeof back),
+			 (int)k->inner_len);
+	assert_memory_equal(back, k->inner, k->inner_len);
+	assert_int_equal(in->replay.top, 5);
+	a.dir = SA_OUT;
+	out = esp_sa_add(tab, &a);
+	assert_non_null(out);
+	out->seq_out = 4;
+	out->iv_base = 0x1011121314151617ull - 5;
+	assert_int_equal(esp_encrypt(out, k->inner, k->inner_len, esp, sizeof esp),
+			 (int)k->esp_len);
+	assert_memory_equal(esp, k->esp, k->esp_len);
+}
+
+/* Every authenticated algorithm: any flipped bit after the SPI, and a
+ * truncated packet, are dropped as auth; then the genuine packet passes
+ * once and its copy is dropped as a replay. */
+static void test_tamper_and_replay_every_alg(void **state)
+{
+	uint8_t inner[100], esp[BUFSZ], bad[BUFSZ], back[BUFSZ];
+
+	(void)state;
+	for (size_t i = 0; i < N_ALGOS; i++) {
+		const struct algo_case *c = &algos[i];
+		struct esp_sa *out, *in;
+		enum esp_verdict v;
+		uint64_t drops = 0;
+		int n;
+
+		if (!c->icv)
+			continue;
+		print_message("%s\n", c->name);
+		sa_pair(0x3400 + (uint32_t)i, c->enc, c->eklen, c->auth, c->aklen, &out, &in);
+		mk_inner(inner, sizeof inner, CLIENT, LAN);
+		n = esp_encrypt(out, inner, sizeof inner, esp, sizeof esp);
+		assert_true(n > 0);
+		for (int pos = 4; pos < n; pos++) {
+			memcpy(bad, esp, (size_t)n);
+			bad[pos] ^= 0x80;
+			assert_int_equal(esp_decrypt(in, bad, (size_t)n, back, sizeof back, &v), -1);
+			assert_int_equal(v, ESP_DROP_AUTH);
+			assert_int_equal(in->cnt.drops[ESP_DROP_AUTH], ++drops);
+		}
+		assert_int_equal(esp_decrypt(in, esp, (size_t)n - 1, back, sizeof back, &v), -1);
+		assert_int_equal(v, ESP_DROP_AUTH);
+		assert_int_equal(esp_decrypt(in, esp, (size_t)n, back, sizeof back, &v),
+				 (int)sizeof inner);
+		assert_memory_equal(back, inner, sizeof inner);
+		assert_int_equal(esp_decrypt(in, esp, (size_t)n, back, sizeof back, &v), -1);
+		assert_int_equal(v, ESP_DROP_REPLAY);
+		assert_int_equal(in->cnt.drops[ESP_DROP_REPLAY], 1);
+		assert_int_equal(in->cnt.packets, 1);
+	}
+}
+
+/* AEAD explicit IVs count with the sequence number from a random base;
+ * a re-install with the same keys keeps the base. */
+static void test_aead_iv_counter(void **state)
+{
+	uint8_t inner[60], e1[BUFSZ], e2[BUFSZ];
+	struct ipc_sa_add a = mk_add(SA_OUT, 0x3500, ESP_ENC_AES_GCM_16, 20, ESP_AUTH_NONE, 0);
+	struct esp_sa *out = esp_sa_add(tab, &a), *again;
+	uint64_t iv1 = 0, iv2 = 0, base;
+	struct rbuf r;
+
+	(void)state;
+	assert_non_null(out);
+	base = out->iv_base;
+	mk_inner(inner, sizeof inner, LAN, CLIENT);
+	assert_true(esp_encrypt(out, inner, sizeof inner, e1, sizeof e1) > 0);
+	assert_true(esp_encrypt(out, inner, sizeof inner, e2, sizeof e2) > 0);
+	rbuf_init(&r, e1 + 8, 8);
+	rbuf_u64(&r, &iv1);
+	rbuf_init(&r, e2 + 8, 8);
+	rbuf_u64(&r, &iv2);
+	assert_true(iv1 == base + 1 && iv2 == base + 2);
+	assert_memory_not_equal(e1 + 16, e2 + 16, sizeof inner);
+	again = esp_sa_add(tab, &a);
+	assert_int_equal(again->iv_base, base);
+	assert_int_equal(again->seq_out, 2);
+	a.spi = 0x3501;			/* another SA: another base (2^-64 to collide) */
+	assert_true(esp_sa_add(tab, &a)->iv_base != base);
+}
+
+/* `replay window-size 1024`: 1000 behind the top passes, 1024 and 1025
+ * behind are too old; on packets as on the bare window. */
+static void test_replay_window_1024(void **state)
+{
+	struct ipc_sa_add a = mk_add(SA_OUT, 0x3600, ESP_ENC_AES_GCM_16, 20, ESP_AUTH_NONE, 0);
+	uint8_t inner[64], p2000[BUFSZ], p1000[BUFSZ], p976[BUFSZ], p975[BUFSZ], back[BUFSZ];
+	struct esp_sa *out, *in;
+	struct esp_replay r;
+	enum esp_verdict v;
+	int n2000, n1000, n976, n975;
+
+	(void)state;
+	esp_replay_init(&r, 1024);
+	esp_replay_update(&r, 5000);
+	assert_true(esp_replay_check(&r, 4000));	/* 1000 behind */
+	assert_true(esp_replay_check(&r, 3977));	/* 1023 behind: last slot */
+	assert_false(esp_replay_check(&r, 3976));	/* 1024 behind */
+	assert_false(esp_replay_check(&r, 3975));	/* 1025 behind */
+	a.replay_window = 1024;
+	out = esp_sa_add(tab, &a);
+	a.dir = SA_IN;
+	in = esp_sa_add(tab, &a);
+	assert_int_equal(in->replay.size, 1024);
+	mk_inner(inner, sizeof inner, CLIENT, LAN);
+	out->seq_out = 1999;
+	n2000 = esp_encrypt(out, inner, sizeof inner, p2000, sizeof p2000);
+	out->seq_out = 999;
+	n1000 = esp_encrypt(out, inner, sizeof inner, p1000, sizeof p1000);
+	out->seq_out = 975;
+	n976 = esp_encrypt(out, inner, sizeof inner, p976, sizeof p976);
+	out->seq_out = 974;
+	n975 = esp_encrypt(out, inner, sizeof inner, p975, sizeof p975);
+	assert_true(esp_decrypt(in, p2000, (size_t)n2000, back, sizeof back, &v) > 0);
+	assert_true(esp_decrypt(in, p1000, (size_t)n1000, back, sizeof back, &v) > 0);
+	assert_int_equal(esp_decrypt(in, p976, (size_t)n976, back, sizeof back, &v), -1);
+	assert_int_equal(v, ESP_DROP_REPLAY);
+	assert_int_equal(esp_decrypt(in, p975, (size_t)n975, back, sizeof back, &v), -1);
+	assert_int_equal(v, ESP_DROP_REPLAY);
+	assert_int_equal(in->cnt.drops[ESP_DROP_REPLAY], 2);
+	/* window 0 (replay disable): the same old packet is accepted twice */
+	a.spi = 0x3601;
+	a.replay_window = 0;
+	in = esp_sa_add(tab, &a);
+	a.dir = SA_OUT;
+	out = esp_sa_add(tab, &a);
+	n975 = esp_encrypt(out, inner, sizeof inner, p975, sizeof p975);
+	assert_true(esp_decrypt(in, p975, (size_t)n975, back, sizeof back, &v) > 0);
+	assert_true(esp_decrypt(in, p975, (size_t)n975, back, sizeof back, &v) > 0);
 }
 
 /* ---- the datagram classifier and the outbound path ---- */
@@ -561,6 +757,14 @@ static void test_sa_refused(void **state)
 		{ 99, 16, ESP_AUTH_HMAC_SHA1, 20, 0x6006 },
 		{ ESP_ENC_AES_CBC, 16, 7, 20, 0x6007 },
 		{ ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA1, 20, 255 },	/* reserved SPI */
+		{ ESP_ENC_AES_GCM_16, 20, ESP_AUTH_HMAC_SHA1, 20, 0x6008 },	/* AEAD + HMAC */
+		{ ESP_ENC_AES_GCM_16, 16, ESP_AUTH_NONE, 0, 0x6009 },	/* no salt */
+		{ ESP_ENC_AES_GCM_16, 4, ESP_AUTH_NONE, 0, 0x600a },
+		{ ESP_ENC_CHACHA20_POLY1305, 32, ESP_AUTH_NONE, 0, 0x600b },
+		{ ESP_ENC_CHACHA20_POLY1305, 20, ESP_AUTH_NONE, 0, 0x600c },
+		{ ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA256, 20, 0x600d },
+		{ ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA384, 32, 0x600e },
+		{ ESP_ENC_AES_CBC, 16, ESP_AUTH_HMAC_SHA512, 48, 0x600f },
 	};
 
 	(void)state;
@@ -683,6 +887,11 @@ int main(void)
 		T(test_spoof_then_genuine_same_seq),
 		T(test_ciphertext_not_block_multiple),
 		T(test_scapy_vectors),
+		T(test_scapy_vectors_seal_aead),
+		T(test_rfc7634_vector),
+		T(test_tamper_and_replay_every_alg),
+		T(test_aead_iv_counter),
+		T(test_replay_window_1024),
 		T(test_udp_classifier),
 		T(test_raw_and_tun_paths),
 		T(test_sa_refused),

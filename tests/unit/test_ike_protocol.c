@@ -788,6 +788,76 @@ static void test_pfs_required(void **state)
 	drain(db_end);
 }
 
+/* Soft lifetime: the worker starts its own quick mode; the test answers
+ * as the client would and checks HASH(3) and the new SAs' KEYMAT. */
+static void test_gateway_rekey(void **state)
+{
+	struct initiator in;
+	uint8_t m2[2048], buf[4096], nr[16] = { 9, 9, 9 }, want[20], km[36];
+	uint32_t addr, spi_gw, spi_cl = 0x0badcafe, spin;
+	struct ike_sa *sa;
+	struct v1_msg m;
+	struct v1_out o;
+	const struct v1_payload *sap, *ni;
+	struct ipc_sa_add add;
+	size_t h, rest = 0;
+
+	(void)state;
+	phase1(&in, m2, sizeof m2);
+	send_msg3(&in, false);
+	addr = xauth_and_modecfg(&in, "alicepass");
+	quick_mode(&in, addr);
+	drain(esp_end);
+	sa = sa_find(in.icky, in.rcky);
+	assert_non_null(sa);
+	sa->children[0].installed_ms -= (long long)sa->children[0].lifetime * 1000 - 1000;
+	sa_tick();					/* soft lifetime passed */
+	recv_enc(&in, buf, &m);				/* the gateway's quick mode 1 */
+	assert_int_equal(m.exch, EXCH_QUICK);
+	for (int i = 1; i < m.n; i++)
+		rest += m.pl[i].raw_len;
+	v1_hash_msgid(&in.k, m.msgid, m.pl[0].raw + m.pl[0].raw_len, rest, want);
+	assert_memory_equal(want, m.pl[0].body, 20);
+	sap = need(&m, PL_SA);
+	ni = need(&m, PL_NONCE);
+	memcpy(&spi_gw, sap->body + 16, 4);
+	assert_int_equal(v1_find(&m, PL_ID, 1)->body[0], ID_IPV4_ADDR);	/* IDcr: the client */
+	{
+		uint8_t nib[64], sab[256];
+		size_t nil = ni->len, sal = sap->len;
+		uint32_t msgid = m.msgid;
+
+		memcpy(nib, ni->body, nil);
+		memcpy(sab, sap->body, sal);
+		memcpy(sab + 16, (uint32_t[]){ htonl(spi_cl) }, 4);
+		v1_out_begin(&o, in.icky, in.rcky, EXCH_QUICK, FLAG_ENC, msgid);
+		h = v1_out_open(&o, PL_HASH);
+		wbuf_zero(&o.w, 20);
+		v1_out_close(&o, h);
+		v1_out_payload(&o, PL_SA, sab, sal);
+		v1_out_payload(&o, PL_NONCE, nr, sizeof nr);
+		v1_qm_hash2(&in.k, msgid, nib, nil, o.buf + h + 24, o.w.len - h - 24, o.buf + h + 4);
+		seal_send(&in, &o, msgid);
+		recv_enc(&in, buf, &m);			/* HASH(3) */
+		v1_qm_hash3(&in.k, msgid, nib, nil, nr, sizeof nr, want);
+		assert_memory_equal(want, m.pl[0].body, 20);
+		ipc_expect(esp_end, IPC_SA_ADD);	/* the gateway's new inbound SA */
+		memcpy(&add, msg.data, sizeof add);
+		assert_int_equal(htonl(add.spi), spi_gw);
+		v1_keymat(&in.k, NULL, 0, PROTO_ESP, (uint8_t *)&spi_gw, nib, nil, nr, sizeof nr, km, 36);
+		assert_memory_equal(add.enc_key, km, 16);
+		ipc_expect(esp_end, IPC_SA_ADD);	/* outbound, the client's SPI */
+		memcpy(&add, msg.data, sizeof add);
+		assert_int_equal(add.spi, spi_cl);
+		spin = htonl(spi_cl);
+		v1_keymat(&in.k, NULL, 0, PROTO_ESP, (uint8_t *)&spin, nib, nil, nr, sizeof nr, km, 36);
+		assert_memory_equal(add.auth_key, km + 16, 20);
+	}
+	assert_true(sa->children[0].retire_ms > 0);	/* the old SA is on its way out */
+	dh_free(in.dh);
+	drain(db_end);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -799,6 +869,7 @@ int main(void)
 		cmocka_unit_test(test_forged_message_keeps_the_exchange),
 		cmocka_unit_test(test_main_mode_flow),
 		cmocka_unit_test(test_pfs_required),
+		cmocka_unit_test(test_gateway_rekey),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);

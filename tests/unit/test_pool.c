@@ -234,6 +234,124 @@ static void test_handlers_answer_and_tell_db(void **state)
 	pool_set_free(&s);
 }
 
+/* RADIUS Framed-IP-Address: exactly that address, in a pool (marked used
+ * there, so the pool never hands it out) or outside every pool; a second
+ * session wanting it is refused while the first holds it. */
+static void test_wanted_address(void **state)
+{
+	struct pool_set s;
+	struct ipc_lease req = { .sid = SID(0, 1), .want_addr = inet_addr("10.1.1.11") };
+	struct ipc_lease_ans ans;
+	struct ipc_lease_free fr = { .sid = SID(0, 1) };
+	uint32_t a;
+
+	(void)state;
+	one_pool(&s, "10.1.1.10", "10.1.1.12", "255.255.255.0");
+	strcpy(req.pool, "P");
+	strcpy(req.user, "bob");
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, 0);
+	assert_int_equal(ans.addr, inet_addr("10.1.1.11"));
+	assert_int_equal(ans.mask, inet_addr("255.255.255.0"));
+	assert_string_equal(ans.pool, "P");
+	assert_int_equal(pool_find(&s, "P")->used, 1);
+	/* the pool skips it */
+	assert_int_equal(pool_alloc(pool_find(&s, "P"), SID(0, 2), &a), 0);
+	assert_int_equal(a, h("10.1.1.10"));
+	assert_int_equal(pool_alloc(pool_find(&s, "P"), SID(0, 3), &a), 0);
+	assert_int_equal(a, h("10.1.1.12"));
+	/* the same session asking again gets it again; another one is refused */
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, 0);
+	req.sid = SID(0, 9);
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, POOL_STATUS_CONFLICT);
+	/* an address leased by the pool is refused too */
+	req.want_addr = inet_addr("10.1.1.10");
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, POOL_STATUS_CONFLICT);
+	/* freed, it can be wanted by someone else */
+	fr.addr = inet_addr("10.1.1.11");
+	strcpy(fr.pool, "P");
+	assert_int_equal(pool_on_free(&s, -1, &fr, sizeof fr), 0);
+	req.want_addr = inet_addr("10.1.1.11");
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, 0);
+	pool_set_free(&s);
+}
+
+static void test_wanted_address_outside_pools(void **state)
+{
+	struct pool_set s;
+	struct ipc_lease req = { .sid = SID(1, 1), .want_addr = inet_addr("10.9.9.9") };
+	struct ipc_lease_ans ans;
+	struct ipc_lease_free fr = { .sid = SID(1, 1), .addr = inet_addr("10.9.9.9") };
+
+	(void)state;
+	one_pool(&s, "10.1.1.10", "10.1.1.12", "255.255.255.0");
+	strcpy(req.pool, "P");
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, 0);
+	assert_int_equal(ans.addr, inet_addr("10.9.9.9"));
+	assert_int_equal(ans.mask, 0xffffffffu);
+	assert_string_equal(ans.pool, "");
+	assert_int_equal(pool_find(&s, "P")->used, 0);
+	req.sid = SID(2, 1);
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, POOL_STATUS_CONFLICT);
+	/* IKE worker 1 restarts: its fixed address is free again */
+	pool_worker_restarted(&s, -1, 1);
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, 0);
+	/* the free of the old session does nothing; the holder's works */
+	assert_int_equal(pool_on_free(&s, -1, &fr, sizeof fr), 0);
+	assert_int_equal(s.n_fixed, 1);
+	fr.sid = SID(2, 1);
+	assert_int_equal(pool_on_free(&s, -1, &fr, sizeof fr), 0);
+	assert_int_equal(s.n_fixed, 0);
+	pool_set_free(&s);
+}
+
+/* A reload that grows a pool over a fixed address moves it into the pool. */
+static void test_reload_rehomes_fixed(void **state)
+{
+	struct pool_set s;
+	struct ipc_lease req = { .sid = SID(0, 5), .want_addr = inet_addr("10.1.1.20") };
+	struct ipc_lease_ans ans;
+	struct conf_pool cp = { .name = "P" };
+	struct conf c = { .pools = &cp, .n_pools = 1 };
+
+	(void)state;
+	one_pool(&s, "10.1.1.10", "10.1.1.12", "255.255.255.0");
+	pool_answer_lease(&s, &req, &ans);
+	assert_int_equal(ans.status, 0);
+	assert_int_equal(s.n_fixed, 1);
+	cp.first = inet_addr("10.1.1.10");
+	cp.last = inet_addr("10.1.1.30");
+	cp.mask = inet_addr("255.255.255.0");
+	assert_int_equal(pool_reload(&s, &c, -1), 0);
+	assert_int_equal(s.n_fixed, 0);
+	struct pool *p = pool_find(&s, "P");
+	assert_int_equal(p->used, 1);
+	assert_true(pool_leased(p, h("10.1.1.20") - p->first));
+	pool_set_free(&s);
+}
+
+static void test_conflict_names_both_users(void **state)
+{
+	struct pool_set s;
+
+	(void)state;
+	one_pool(&s, "10.1.1.10", "10.1.1.12", "255.255.255.0");
+	pool_owner_set(&s, SID(0, 1), "bob");
+	pool_owner_set(&s, SID(0, 2), "carol");
+	assert_string_equal(pool_owner(&s, SID(0, 1)), "bob");
+	pool_owner_drop(&s, SID(0, 1));
+	assert_string_equal(pool_owner(&s, SID(0, 1)), "");
+	assert_string_equal(pool_owner(&s, SID(0, 2)), "carol");
+	pool_set_free(&s);
+}
+
 static void test_reload_keeps_fitting_leases(void **state)
 {
 	struct pool_set s;
@@ -271,6 +389,10 @@ int main(void)
 		cmocka_unit_test(test_answer_statuses),
 		cmocka_unit_test(test_handlers_answer_and_tell_db),
 		cmocka_unit_test(test_reload_keeps_fitting_leases),
+		cmocka_unit_test(test_wanted_address),
+		cmocka_unit_test(test_wanted_address_outside_pools),
+		cmocka_unit_test(test_reload_rehomes_fixed),
+		cmocka_unit_test(test_conflict_names_both_users),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

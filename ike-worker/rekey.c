@@ -1,0 +1,266 @@
+/* ravpn's own quick mode: before a child SA's lifetime ends (soft
+ * lifetime), the gateway negotiates its successor with the same transform
+ * and selectors; the old SA lives on for CHILD_RETIRE_MS so no packet in
+ * flight is lost.  An SA that reaches its hard lifetime is removed.
+ *   1  HDR*, HASH(1), SA, Ni [, KE], IDci, IDcr   us -> client
+ *   2  HDR*, HASH(2), SA, Nr [, KE], IDci, IDcr   client -> us
+ *   3  HDR*, HASH(3)                              us -> client */
+#include <arpa/inet.h>
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+#include "proposal.h"
+
+#define REKEY_RETRY_MS	2000
+#define REKEY_TRIES	3
+
+/* Soft lifetime: a tenth (at least 5 s) before the end. */
+static long long soft_ms(const struct child_sa *c)
+{
+	long long life = (long long)c->lifetime * 1000, margin = life / 10;
+
+	return life - (margin < 5000 ? 5000 : margin);
+}
+
+/* One transform: the old SA's algorithms and our lifetime. It is a
+ * substructure of the proposal, so it carries its own header here. */
+static void rekey_transform(struct wbuf *w, const struct child_sa *c)
+{
+	size_t t = w->len;
+
+	wbuf_u8(w, 0);				/* last transform */
+	wbuf_u8(w, 0);
+	wbuf_u16(w, 0);
+	wbuf_u8(w, 1);
+	wbuf_u8(w, c->enc);
+	wbuf_u16(w, 0);
+	wbuf_u16(w, 0x8000 | P2_LIFE_TYPE);
+	wbuf_u16(w, 1);
+	wbuf_u16(w, P2_LIFE_DURATION);
+	wbuf_u16(w, 4);
+	wbuf_u32(w, c->lifetime);
+	wbuf_u16(w, 0x8000 | P2_ENCAP);
+	wbuf_u16(w, c->encap_mode);
+	if (c->auth) {
+		wbuf_u16(w, 0x8000 | P2_AUTH);
+		wbuf_u16(w, c->auth);
+	}
+	if (c->key_bits) {
+		wbuf_u16(w, 0x8000 | P2_KEY_LENGTH);
+		wbuf_u16(w, c->key_bits);
+	}
+	if (c->pfs_group) {
+		wbuf_u16(w, 0x8000 | P2_GROUP);
+		wbuf_u16(w, (uint16_t)c->pfs_group);
+	}
+	wbuf_put_u16_at(w, t + 2, (uint16_t)(w->len - t));
+}
+
+/* SA with one proposal (ESP, our new inbound SPI) holding one transform. */
+static void rekey_sa_payload(struct v1_out *o, const struct child_sa *c)
+{
+	size_t sa = v1_out_open(o, PL_SA), prop;
+
+	wbuf_u32(&o->w, 1);			/* DOI IPsec */
+	wbuf_u32(&o->w, 1);			/* identity only */
+	prop = o->w.len;
+	wbuf_u8(&o->w, 0);
+	wbuf_u8(&o->w, 0);
+	wbuf_u16(&o->w, 0);
+	wbuf_u8(&o->w, 1);
+	wbuf_u8(&o->w, PROTO_ESP);
+	wbuf_u8(&o->w, 4);
+	wbuf_u8(&o->w, 1);
+	wbuf_u32(&o->w, c->spi_in);
+	rekey_transform(&o->w, c);
+	wbuf_put_u16_at(&o->w, prop + 2, (uint16_t)(o->w.len - prop));
+	v1_out_close(o, sa);
+}
+
+/* Our IDs are the client's, swapped: its IDcr (what it reaches) is our IDci. */
+static void rekey_ids(struct v1_out *o, const struct child_sa *old)
+{
+	if (!old->idci_len || !old->idcr_len)
+		return;
+	v1_out_payload(o, PL_ID, old->idcr, old->idcr_len);
+	v1_out_payload(o, PL_ID, old->idci, old->idci_len);
+}
+
+static void rekey_send1(struct ike_sa *sa, const struct child_sa *old)
+{
+	struct qm_init *q = &sa->qmi;
+	struct v1_out o;
+	size_t hash;
+
+	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_QUICK, 0, q->msgid);
+	hash = crypt_reserve_hash(sa, &o);
+	rekey_sa_payload(&o, &q->child);
+	v1_out_payload(&o, PL_NONCE, q->ni, sizeof q->ni);
+	if (q->dh)
+		v1_out_payload(&o, PL_KE, q->gx, q->gx_len);
+	rekey_ids(&o, old);
+	crypt_seal_send(sa, &o, hash, NULL, 0);
+	free(q->msg);
+	q->msg = malloc(o.w.len);
+	if (q->msg)
+		memcpy(q->msg, o.buf, o.w.len);
+	q->msg_len = o.w.len;
+	q->sent_ms = now_ms();
+	q->tries = 1;
+}
+
+static void rekey_start(struct ike_sa *sa, const struct child_sa *old)
+{
+	struct qm_init *q = &sa->qmi;
+
+	q->child = *old;
+	q->child.used = q->child.installed = false;
+	q->child.retire_ms = 0;
+	q->child.seq_out_seen = 0;
+	q->child.spi_in = qm_pick_spi(&q->child.esp_index);
+	q->msgid = crypt_new_msgid();
+	random_bytes(q->ni, sizeof q->ni);
+	q->dh = NULL;
+	if (old->pfs_group) {
+		q->gx_len = dh_pub_len(old->pfs_group);
+		q->dh = dh_new(old->pfs_group);
+		if (!q->dh || !dh_public(q->dh, q->gx, q->gx_len)) {
+			rekey_abandon(sa);
+			return;
+		}
+	}
+	log_info("peer %s user %s: rekeying IPsec SA 0x%08x (soft lifetime)", sa_peer_str(sa),
+		 sa->user, old->spi_in);
+	rekey_send1(sa, old);
+}
+
+void rekey_abandon(struct ike_sa *sa)
+{
+	dh_free(sa->qmi.dh);
+	free(sa->qmi.msg);
+	memset(&sa->qmi, 0, sizeof sa->qmi);
+}
+
+static void retire(struct ike_sa *sa, struct child_sa *c, const char *why)
+{
+	log_info("peer %s user %s: IPsec SA in 0x%08x out 0x%08x removed (%s)", sa_peer_str(sa),
+		 sa->user, c->spi_in, c->spi_out, why);
+	peers_remove_child(sa, c);
+	peers_db_child_sa(sa, c, true);
+	memset(c, 0, sizeof *c);
+}
+
+static void rekey_retransmit(struct ike_sa *sa, long long now)
+{
+	struct qm_init *q = &sa->qmi;
+
+	if (now - q->sent_ms < REKEY_RETRY_MS)
+		return;
+	if (q->tries >= REKEY_TRIES) {
+		log_warn("peer %s user %s: no answer to our rekey quick mode", sa_peer_str(sa),
+			 sa->user);
+		rekey_abandon(sa);
+		return;
+	}
+	net_send(sa, q->msg, q->msg_len);
+	q->sent_ms = now;
+	q->tries++;
+}
+
+void rekey_tick(struct ike_sa *sa, long long now)
+{
+	if (sa->qmi.msgid)
+		rekey_retransmit(sa, now);
+	for (int i = 0; i < SA_CHILDREN; i++) {
+		struct child_sa *c = &sa->children[i];
+		long long age = now - c->installed_ms;
+
+		if (!c->used || !c->lifetime)
+			continue;
+		if (c->retire_ms && now >= c->retire_ms)
+			retire(sa, c, "replaced by a rekey");
+		else if (age >= (long long)c->lifetime * 1000)
+			retire(sa, c, "hard lifetime reached");
+		else if (!c->retire_ms && age >= soft_ms(c) && !sa->qmi.msgid && !sa->qm.msgid)
+			rekey_start(sa, c);
+	}
+}
+
+static bool rekey_parse(struct ike_sa *sa, const struct v1_msg *m, uint32_t *spi,
+			const struct v1_payload **nr, uint8_t *gxy, size_t *gxy_len)
+{
+	const struct v1_payload *sap = v1_find(m, PL_SA, 0), *ke = v1_find(m, PL_KE, 0);
+	struct rbuf r;
+
+	*nr = v1_find(m, PL_NONCE, 0);
+	*gxy_len = 0;
+	if (!sap || !*nr || (*nr)->len < 8 || (*nr)->len > 256)
+		return false;
+	/* DOI, situation, proposal header, number, protocol, SPI size, count, SPI */
+	rbuf_init(&r, sap->body, sap->len);
+	if (!rbuf_skip(&r, 8 + 4 + 4) || !rbuf_u32(&r, spi))
+		return false;
+	if (!sa->qmi.dh)
+		return true;
+	*gxy_len = sa->qmi.gx_len;
+	return ke && ke->len == *gxy_len && dh_shared(sa->qmi.dh, ke->body, ke->len, gxy, *gxy_len);
+}
+
+static bool rekey_hash2_ok(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *h = m->n ? &m->pl[0] : NULL;
+	uint8_t want[CRYPTO_MAX_HASH];
+	size_t rest = 0;
+
+	if (!h || h->type != PL_HASH || h->len != sa->keys.hlen)
+		return false;
+	for (int i = 1; i < m->n; i++)
+		rest += m->pl[i].raw_len;
+	v1_qm_hash2(&sa->keys, m->msgid, sa->qmi.ni, sizeof sa->qmi.ni, h->raw + h->raw_len, rest,
+		    want);
+	return !CRYPTO_memcmp(want, h->body, h->len);
+}
+
+static void rekey_send3(struct ike_sa *sa, const uint8_t *nr, size_t nr_len)
+{
+	struct v1_out o;
+	uint8_t h3[CRYPTO_MAX_HASH];
+
+	v1_qm_hash3(&sa->keys, sa->qmi.msgid, sa->qmi.ni, sizeof sa->qmi.ni, nr, nr_len, h3);
+	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_QUICK, 0, sa->qmi.msgid);
+	v1_out_payload(&o, PL_HASH, h3, sa->keys.hlen);
+	crypt_seal_plain(sa, &o, sa->qmi.msgid);
+}
+
+void rekey_answer(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *nr;
+	uint8_t gxy[CRYPTO_MAX_DH];
+	size_t gxy_len;
+	uint32_t spi;
+	struct child_sa *c;
+
+	if (!rekey_hash2_ok(sa, m) || !rekey_parse(sa, m, &spi, &nr, gxy, &gxy_len)) {
+		log_warn("peer %s user %s: bad answer to our rekey quick mode", sa_peer_str(sa),
+			 sa->user);
+		return;
+	}
+	sa->qmi.child.spi_out = spi;
+	if (!qm_keymat(sa, &sa->qmi.child, sa->qmi.ni, sizeof sa->qmi.ni, nr->body, nr->len,
+		       gxy_len ? gxy : NULL, gxy_len)) {
+		rekey_abandon(sa);
+		return;
+	}
+	c = qm_slot(sa);
+	*c = sa->qmi.child;
+	c->used = true;
+	peers_install_child(sa, c);
+	rekey_send3(sa, nr->body, nr->len);
+	log_notice("peer %s user %s: IPsec SA rekeyed: in 0x%08x out 0x%08x", sa_peer_str(sa),
+		   sa->user, c->spi_in, c->spi_out);
+	qm_child_up(sa, c);
+	rekey_abandon(sa);
+}
