@@ -29,11 +29,15 @@ static void col(sqlite3_stmt *st, int i, char *out, size_t len)
 	snprintf(out, len, "%s", t ? (const char *)t : "");
 }
 
-static int prepare(sqlite3 *h, const char *sql, sqlite3_stmt **st)
+/* Opens the database and prepares sql; on error nothing stays open. */
+static int open_query(const struct ctl_opts *o, const char *sql, sqlite3 **h, sqlite3_stmt **st)
 {
-	if (sqlite3_prepare_v2(h, sql, -1, st, NULL) == SQLITE_OK)
+	if (ctl_db_open(o->db, h) < 0)
+		return -1;
+	if (sqlite3_prepare_v2(*h, sql, -1, st, NULL) == SQLITE_OK)
 		return 0;
-	fprintf(stderr, "ravpnctl: database query failed: %s\n", sqlite3_errmsg(h));
+	fprintf(stderr, "ravpnctl: database query failed: %s\n", sqlite3_errmsg(*h));
+	sqlite3_close(*h);
 	return -1;
 }
 
@@ -114,12 +118,8 @@ int ctl_show_isakmp_sa(const struct ctl_opts *o, bool detail)
 	struct ctl_json j;
 	char local[64];
 
-	if (ctl_db_open(o->db, &h) < 0)
+	if (open_query(o, IKE_SQL, &h, &st) < 0)
 		return -1;
-	if (prepare(h, IKE_SQL, &st) < 0) {
-		sqlite3_close(h);
-		return -1;
-	}
 	local_addr(o, local, sizeof local);
 	if (o->json) {
 		ctl_json_init(&j, stdout);
@@ -267,12 +267,8 @@ int ctl_show_ipsec_sa(const struct ctl_opts *o, const char *peer)
 	struct ctl_json j;
 	char local[64];
 
-	if (ctl_db_open(o->db, &h) < 0)
+	if (open_query(o, CHILD_SQL, &h, &st) < 0)
 		return -1;
-	if (prepare(h, CHILD_SQL, &st) < 0) {
-		sqlite3_close(h);
-		return -1;
-	}
 	if (peer)
 		sqlite3_bind_text(st, 1, peer, -1, SQLITE_STATIC);
 	local_addr(o, local, sizeof local);

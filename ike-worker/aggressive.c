@@ -60,12 +60,8 @@ static bool am_select(const struct v1_msg *m, const struct sockaddr_in *from, bo
 		info_send_notify_plain(m, from, on4500, N_INVALID_ID_INFORMATION);
 		return false;
 	}
-	if (!prop_select_p1(sap->body, sap->len, &ike.c.conf, ch)) {
-		log_warn("peer %s group %s: no proposal chosen: no client transform matches a "
-			 "crypto ikev1 policy", inet_ntoa(from->sin_addr), group);
-		info_send_notify_plain(m, from, on4500, N_NO_PROPOSAL_CHOSEN);
+	if (!p1_choose(m, from, on4500, sap, group, ch))
 		return false;
-	}
 	if (dh_pub_len(ch->group) != ke->len) {
 		log_warn("peer %s group %s: KE length %zu does not fit DH group %d",
 			 inet_ntoa(from->sin_addr), group, ke->len, ch->group);

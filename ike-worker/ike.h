@@ -141,6 +141,9 @@ struct ike_sa {
 	uint32_t framed_addr;		/* address RADIUS assigned, 0 = from a pool */
 	char framed_pool[POOL_LEN];
 	uint32_t session_timeout;	/* seconds, 0 = none */
+	char acct_session_id[32];	/* from authd, echoed in accounting */
+	uint8_t class_attr[64];		/* RADIUS Class, echoed in accounting */
+	uint16_t class_len;
 	long long up_ms;		/* when XAUTH succeeded */
 
 	struct qm_state qm;
@@ -213,6 +216,8 @@ void mm_msg5(struct ike_sa *sa, const struct v1_msg *m);
 
 /* phase1.c: what aggressive and main mode share */
 struct p1_choice;
+bool p1_choose(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
+	       const struct v1_payload *sap, const char *group, struct p1_choice *ch);
 void p1_apply_choice(struct ike_sa *sa, const struct p1_choice *ch);
 bool p1_keep_sa(struct ike_sa *sa, const struct v1_payload *sap);
 bool p1_keep_ke_nonce(struct ike_sa *sa, const struct v1_payload *ke,

@@ -52,13 +52,7 @@ static bool mm_accept(const struct v1_msg *m, const struct sockaddr_in *from, bo
 		info_send_notify_plain(m, from, on4500, N_INVALID_ID_INFORMATION);
 		return false;
 	}
-	if (!prop_select_p1(sap->body, sap->len, &ike.c.conf, ch)) {
-		log_warn("peer %s group %s: no proposal chosen: no client transform matches a "
-			 "crypto ikev1 policy", inet_ntoa(from->sin_addr), group);
-		info_send_notify_plain(m, from, on4500, N_NO_PROPOSAL_CHOSEN);
-		return false;
-	}
-	return true;
+	return p1_choose(m, from, on4500, sap, group, ch);
 }
 
 void mm_msg1(const struct v1_msg *hdr, const struct sockaddr_in *from, bool on4500,

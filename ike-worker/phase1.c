@@ -11,6 +11,19 @@
 #include "log.h"
 #include "proposal.h"
 
+/* Picks the client's phase 1 transform; refusals are logged and answered
+ * with NO-PROPOSAL-CHOSEN in the clear. */
+bool p1_choose(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
+	       const struct v1_payload *sap, const char *group, struct p1_choice *ch)
+{
+	if (prop_select_p1(sap->body, sap->len, &ike.c.conf, ch))
+		return true;
+	log_warn("peer %s group %s: no proposal chosen: no client transform matches a "
+		 "crypto ikev1 policy", inet_ntoa(from->sin_addr), group);
+	info_send_notify_plain(m, from, on4500, N_NO_PROPOSAL_CHOSEN);
+	return false;
+}
+
 void p1_apply_choice(struct ike_sa *sa, const struct p1_choice *ch)
 {
 	sa->enc = ch->enc;

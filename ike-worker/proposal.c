@@ -125,7 +125,10 @@ bool prop_select_p1(const uint8_t *sa_body, size_t len, const struct conf *c,
 	return false;
 }
 
-void prop_build_p1_reply(struct v1_out *o, const struct p1_choice *ch)
+/* An SA payload with one proposal holding one transform (tf: its
+ * substructure, generic header included); spi NULL for ISAKMP. */
+void prop_build_sa(struct v1_out *o, uint8_t prop_num, uint8_t proto, const uint32_t *spi,
+		   const uint8_t *tf, size_t tf_len)
 {
 	size_t sa = v1_out_open(o, PL_SA), prop;
 
@@ -135,13 +138,20 @@ void prop_build_p1_reply(struct v1_out *o, const struct p1_choice *ch)
 	wbuf_u8(&o->w, 0);
 	wbuf_u8(&o->w, 0);
 	wbuf_u16(&o->w, 0);
-	wbuf_u8(&o->w, ch->prop_num);
-	wbuf_u8(&o->w, PROTO_ISAKMP);
-	wbuf_u8(&o->w, 0);
+	wbuf_u8(&o->w, prop_num);
+	wbuf_u8(&o->w, proto);
+	wbuf_u8(&o->w, spi ? 4 : 0);
 	wbuf_u8(&o->w, 1);
-	wbuf_bytes(&o->w, ch->tf, ch->tf_len);
+	if (spi)
+		wbuf_u32(&o->w, *spi);
+	wbuf_bytes(&o->w, tf, tf_len);
 	wbuf_put_u16_at(&o->w, prop + 2, (uint16_t)(o->w.len - prop));
 	v1_out_close(o, sa);
+}
+
+void prop_build_p1_reply(struct v1_out *o, const struct p1_choice *ch)
+{
+	prop_build_sa(o, ch->prop_num, PROTO_ISAKMP, NULL, ch->tf, ch->tf_len);
 }
 
 /* ---- phase 2 ---- */
@@ -325,22 +335,7 @@ bool prop_select_p2(const uint8_t *sa_body, size_t len, const struct conf *c,
 
 void prop_build_p2_reply(struct v1_out *o, const struct p2_choice *ch, uint32_t spi_in)
 {
-	size_t sa = v1_out_open(o, PL_SA), prop;
-
-	wbuf_u32(&o->w, DOI_IPSEC);
-	wbuf_u32(&o->w, SIT_IDENTITY);
-	prop = o->w.len;
-	wbuf_u8(&o->w, 0);
-	wbuf_u8(&o->w, 0);
-	wbuf_u16(&o->w, 0);
-	wbuf_u8(&o->w, ch->prop_num);
-	wbuf_u8(&o->w, PROTO_ESP);
-	wbuf_u8(&o->w, 4);
-	wbuf_u8(&o->w, 1);
-	wbuf_u32(&o->w, spi_in);
-	wbuf_bytes(&o->w, ch->tf, ch->tf_len);
-	wbuf_put_u16_at(&o->w, prop + 2, (uint16_t)(o->w.len - prop));
-	v1_out_close(o, sa);
+	prop_build_sa(o, ch->prop_num, PROTO_ESP, &spi_in, ch->tf, ch->tf_len);
 }
 
 const char *prop_esp_enc_name(int enc, int key_bits)

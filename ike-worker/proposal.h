@@ -32,6 +32,8 @@ struct p2_choice {
 
 bool prop_select_p1(const uint8_t *sa_body, size_t len, const struct conf *c,
 		    struct p1_choice *out);
+void prop_build_sa(struct v1_out *o, uint8_t prop_num, uint8_t proto, const uint32_t *spi,
+		   const uint8_t *tf, size_t tf_len);
 void prop_build_p1_reply(struct v1_out *o, const struct p1_choice *ch);
 bool prop_select_p2(const uint8_t *sa_body, size_t len, const struct conf *c,
 		    struct p2_choice *out);

@@ -62,22 +62,12 @@ static void rekey_transform(struct wbuf *w, const struct child_sa *c)
 /* SA with one proposal (ESP, our new inbound SPI) holding one transform. */
 static void rekey_sa_payload(struct v1_out *o, const struct child_sa *c)
 {
-	size_t sa = v1_out_open(o, PL_SA), prop;
+	uint8_t tf[64];
+	struct wbuf w;
 
-	wbuf_u32(&o->w, 1);			/* DOI IPsec */
-	wbuf_u32(&o->w, 1);			/* identity only */
-	prop = o->w.len;
-	wbuf_u8(&o->w, 0);
-	wbuf_u8(&o->w, 0);
-	wbuf_u16(&o->w, 0);
-	wbuf_u8(&o->w, 1);
-	wbuf_u8(&o->w, PROTO_ESP);
-	wbuf_u8(&o->w, 4);
-	wbuf_u8(&o->w, 1);
-	wbuf_u32(&o->w, c->spi_in);
-	rekey_transform(&o->w, c);
-	wbuf_put_u16_at(&o->w, prop + 2, (uint16_t)(o->w.len - prop));
-	v1_out_close(o, sa);
+	wbuf_init(&w, tf, sizeof tf);
+	rekey_transform(&w, c);
+	prop_build_sa(o, 1, PROTO_ESP, &c->spi_in, tf, w.len);
 }
 
 /* Our IDs are the client's, swapped: its IDcr (what it reaches) is our IDci. */
