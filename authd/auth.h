@@ -37,6 +37,9 @@ struct auth_job {
 	uint32_t nas_addr;		/* network byte order: NAS-IP, Called-Station-Id */
 	char nas_ident[CONF_NAME];	/* NAS-Identifier */
 	struct ipc_auth_ans ans;
+	/* accounting (acct.c, rad_acct.c): the spooled record to send */
+	struct ipc_acct_send acct;
+	bool acct_ok;			/* an Accounting-Response came */
 };
 
 /* Makes the decoy hash verified for unknown users, so a reject takes as

@@ -1,8 +1,10 @@
 /* ravpn-authd: checks XAUTH credentials for the IKE workers, against
  * local users or RADIUS servers, and reports RADIUS server counters to db. */
+#include "acct.h"
 #include "auth.h"
 #include "buf.h"
 #include "chanloop.h"
+#include "dae.h"
 #include "child.h"
 #include "crypto.h"
 #include "log.h"
@@ -16,7 +18,7 @@
 
 static struct child c;
 static struct chanloop loop;
-static struct auth_pool local_pool, radius_pool;
+static struct auth_pool local_pool, radius_pool, acct_pool;
 static uint32_t chan_gen[MAX_WORKERS];	/* bumped when an IKE worker restarts */
 
 /* Everything that reads files happens here, before the chroot. */
@@ -105,7 +107,10 @@ static void on_done(void *arg)
 	while (job) {
 		struct auth_job *next = job->next;
 
-		finish(job);
+		if (p == &acct_pool)
+			auth_acct_finished(job);
+		else
+			finish(job);
 		job = next;
 	}
 	if (p == &radius_pool)
@@ -115,10 +120,34 @@ static void on_done(void *arg)
 static bool on_peer_msg(void *arg, int role, int index, struct ipc_msg *m)
 {
 	(void)arg;
+	if (role == ROLE_DB && m->hdr.type == IPC_ACCT_SEND) {
+		auth_acct_on_send(m);
+		return true;
+	}
+	if (role == ROLE_IKE && m->hdr.type == IPC_LOGOFF_ANS) {
+		auth_dae_logoff_answer(index, m);
+		return true;
+	}
 	if (role != ROLE_IKE || m->hdr.type != IPC_AUTH)
 		return false;
 	on_auth(index, m);
 	return true;
+}
+
+/* Accounting retries and Disconnect-Requests waiting for IKE workers. */
+static long long due_ms(void *arg)
+{
+	long long a = auth_acct_due_ms(), d = auth_dae_due_ms();
+
+	(void)arg;
+	return a < 0 ? d : d < 0 ? a : a < d ? a : d;
+}
+
+static void on_due(void *arg)
+{
+	(void)arg;
+	auth_acct_retry_due();
+	auth_dae_expire();
 }
 
 /* Answers to the previous worker of that index must not reach the new
@@ -135,6 +164,8 @@ static void on_new_channel(void *arg, int role, int index)
 static void on_rewired(void *arg, uint16_t type)
 {
 	(void)arg;
+	if (type == IPC_FD)
+		auth_dae_watch(&loop, &c);
 	if (type != IPC_CONFIG)
 		return;
 	rad_configure(&c.conf);
@@ -147,17 +178,23 @@ int main(int argc, char **argv)
 		.on_peer_msg = on_peer_msg,
 		.on_new_channel = on_new_channel,
 		.on_rewired = on_rewired,
+		.due_ms = due_ms,
+		.on_due = on_due,
 	};
 
 	child_start(&c, ROLE_AUTHD, argc, argv, init_libs);
 	if (auth_init_decoy() < 0 ||
 	    auth_pool_start(&local_pool, AUTH_LOCAL_THREADS, auth_verify) < 0 ||
-	    auth_pool_start(&radius_pool, AUTH_RADIUS_THREADS, rad_authenticate) < 0)
+	    auth_pool_start(&radius_pool, AUTH_RADIUS_THREADS, rad_authenticate) < 0 ||
+	    auth_pool_start(&acct_pool, AUTH_ACCT_THREADS, rad_account) < 0)
 		fatal("authd: cannot start the verification threads");
 	rad_configure(&c.conf);
 	chanloop_init(&loop, &c, &ops);
 	chanloop_watch(&loop, local_pool.efd, on_done, &local_pool);
 	chanloop_watch(&loop, radius_pool.efd, on_done, &radius_pool);
+	chanloop_watch(&loop, acct_pool.efd, on_done, &acct_pool);
+	auth_acct_init(&acct_pool, &c);
+	auth_dae_watch(&loop, &c);
 	send_stats(true);
 	log_info("authd: ready, %d local user(s), %d aaa-server group(s)", c.conf.n_users,
 		 c.conf.n_aaa);

@@ -61,6 +61,11 @@ void rad_group_put(struct rad_group *g);
  * job->ans; wipes the password. */
 void rad_authenticate(struct auth_job *job);
 
+/* The thread side of an accounting job: sends job->acct to the group's
+ * hosts in order (their accounting ports) until one answers; sets
+ * job->acct_ok. */
+void rad_account(struct auth_job *job);
+
 /* Host choice and accounting of outcomes (rad_groups.c). */
 enum rad_outcome { RAD_ACCEPT, RAD_REJECT, RAD_CHALLENGE, RAD_TIMEOUT, RAD_BAD, RAD_ERROR };
 /* The first host not dead at now (wall seconds), or, when every host is

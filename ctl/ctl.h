@@ -59,6 +59,8 @@ int ctl_show_aaa(const struct ctl_opts *o, const char *group);
 /* vpn-sessiondb logoff name U | index N | all; reload. */
 int ctl_logoff(const struct ctl_opts *o, const char *by, const char *arg);
 int ctl_reload(const struct ctl_opts *o);
+/* stats: per ESP worker packets, bytes, drops by reason (ctl/stats.c) */
+int ctl_stats(const struct ctl_opts *o);
 /* hash-password [PASSWORD] */
 int ctl_hash_password(const char *password);
 

@@ -18,6 +18,7 @@ static void usage(FILE *f)
 		"  show vpn-sessiondb history [filter name USER]\n"
 		"  show ip local pool [NAME]\n"
 		"  show aaa-server [GROUP]\n"
+		"  stats                      (per ESP worker: packets, bytes, drops)\n"
 		"  show crypto isakmp sa [detail]\n"
 		"  show crypto ipsec sa [peer ADDRESS]\n"
 		"  vpn-sessiondb logoff name USER | index N | all\n"
@@ -87,6 +88,8 @@ static int run(const struct ctl_opts *o, int n, char **w)
 		return cmd_logoff(o, n - 2, w + 2);
 	if (n == 1 && is(w[0], "reload"))
 		return ctl_reload(o);
+	if (n == 1 && is(w[0], "stats"))
+		return ctl_stats(o);
 	if ((n == 1 || n == 2) && is(w[0], "hash-password"))
 		return ctl_hash_password(n == 2 ? w[1] : NULL);
 	return bad_command();

@@ -11,10 +11,15 @@
  * committed when the loop goes idle or after this many milliseconds. */
 #define DB_TXN_MAX_MS	200
 
+struct conf;
+struct ipc_db_session_new;
+struct ipc_acct_send;
+
 struct db {
 	sqlite3 *h;
 	bool in_txn;
 	long long txn_start_ms;
+	const struct conf *conf;	/* interim intervals, accounting groups; may be NULL */
 };
 
 /* Opens (creating if needed) the database at path: WAL, synchronous=NORMAL,
@@ -49,6 +54,34 @@ int db_run(sqlite3 *h, const char *sql, const char *fmt, ...);
 int db_session_end(struct db *d, uint64_t sid, const char *cause, long long end_time);
 /* Ends every session of IKE worker ike_index (0xff: all). Returns how many. */
 int db_end_all(struct db *d, int ike_index, const char *cause, long long end_time);
+/* RADIUS accounting (acct.c).  Every record is written to the spool in
+ * the transaction of the event that caused it; authd gets it after the
+ * commit and db deletes it only when authd reports it answered. */
+/* Remembers what a session's records need (nothing if no acct group). */
+int db_acct_session_new(struct db *d, const struct ipc_db_session_new *m, long long now);
+/* The first address given to a session spools its Start. */
+int db_acct_address(struct db *d, uint64_t sid, long long now);
+/* Spools the Stop of a started session (before its row leaves). */
+int db_acct_stop(struct db *d, uint64_t sid, const char *cause, long long now);
+/* Spools Accounting-On (on) or -Off for every accounting group in the config. */
+int db_acct_on_off(struct db *d, bool on, long long now);
+/* Spools the Interim-Updates that are due; returns how many or -1. */
+int db_acct_interims(struct db *d, long long now);
+/* Wall second of the next Interim-Update, or -1 for none. */
+long long db_acct_next_interim(struct db *d);
+/* The RFC 2866 Acct-Terminate-Cause for an end cause. */
+int db_acct_terminate_cause(const char *cause);
+/* Calls send(rec, arg) for every spooled record with id > after, in
+ * order; returns the last id handed over (after when none). */
+typedef bool (*db_acct_send_fn)(const struct ipc_acct_send *rec, void *arg);
+long long db_acct_each_pending(struct db *d, long long after, db_acct_send_fn send, void *arg);
+/* authd reports record id answered: it leaves the spool. */
+int db_acct_done(struct db *d, uint64_t id);
+
+/* workers.c: an ESP worker's totals replace its esp_workers row. */
+struct ipc_db_worker_stats;
+int db_worker_stats(struct db *d, const struct ipc_db_worker_stats *m, long long now);
+
 /* Dotted quad of a network-order address. */
 void db_ip_text(uint32_t addr, char out[16]);
 

@@ -17,8 +17,11 @@ static const char sql_to_history[] =
 int db_session_end(struct db *d, uint64_t sid, const char *cause, long long end_time)
 {
 	long long s = (long long)sid;
-	int n = db_run(d->h, sql_to_history, "iit", s, end_time, cause);
+	int n;
 
+	if (db_acct_stop(d, sid, cause, end_time) < 0)
+		return -1;
+	n = db_run(d->h, sql_to_history, "iit", s, end_time, cause);
 	if (n < 0)
 		return -1;
 	if (db_run(d->h, "DELETE FROM child_sas WHERE sid = ?1", "i", s) < 0 ||

@@ -32,6 +32,8 @@ static int session_new(struct db *d, struct ipc_db_session_new *m, long long now
 	TERM(m->tunnel_group);
 	TERM(m->group_policy);
 	db_ip_text(m->public_addr, ip);
+	if (db_acct_session_new(d, m, now) < 0)
+		return -1;
 	return db_run(d->h,
 		      "INSERT INTO sessions (sid, username, tunnel_group, group_policy,"
 		      " public_ip, public_port, login_time, ike_index)"
@@ -42,9 +44,10 @@ static int session_new(struct db *d, struct ipc_db_session_new *m, long long now
 }
 
 /* Empty strings and zero addresses mean "unchanged". */
-static int session_upd(struct db *d, struct ipc_db_session_upd *m)
+static int session_upd(struct db *d, struct ipc_db_session_upd *m, long long now)
 {
 	char aip[16] = "", pip[16] = "";
+	int n;
 
 	TERM(m->protocol);
 	TERM(m->encryption);
@@ -53,7 +56,7 @@ static int session_upd(struct db *d, struct ipc_db_session_upd *m)
 		db_ip_text(m->assigned_addr, aip);
 	if (m->public_addr)
 		db_ip_text(m->public_addr, pip);
-	return db_run(d->h,
+	n = db_run(d->h,
 		      "UPDATE sessions SET assigned_ip = COALESCE(NULLIF(?2, ''), assigned_ip),"
 		      " public_ip = COALESCE(NULLIF(?3, ''), public_ip),"
 		      " public_port = COALESCE(NULLIF(?4, 0), public_port),"
@@ -62,6 +65,10 @@ static int session_upd(struct db *d, struct ipc_db_session_upd *m)
 		      " hashing = COALESCE(NULLIF(?7, ''), hashing) WHERE sid = ?1",
 		      "ittittt", (long long)m->sid, aip, pip, (long long)m->public_port,
 		      m->protocol, m->encryption, m->hashing);
+	/* the first address makes the session start for accounting */
+	if (n > 0 && m->assigned_addr)
+		return db_acct_address(d, m->sid, now);
+	return n;
 }
 
 static int session_end(struct db *d, struct ipc_db_session_end *m, long long now)
@@ -82,6 +89,10 @@ static int end_all(struct db *d, struct ipc_db_end_all *m, long long now)
 
 	TERM(m->cause);
 	n = db_end_all(d, m->ike_index, m->cause[0] ? m->cause : "unknown", now);
+	/* the daemon stops: after every Stop, Accounting-Off */
+	if (n >= 0 && m->ike_index == 0xff && !strcmp(m->cause, "shutdown") &&
+	    db_acct_on_off(d, false, now) < 0)
+		return -1;
 	if (n >= 0 && m->ike_index == 0xff)
 		log_info("db: ended %d session(s) of all workers, cause %s", n, m->cause);
 	else if (n >= 0)
@@ -232,6 +243,7 @@ union db_event {
 	struct ipc_db_counters cnt;
 	struct ipc_db_lease lease;
 	struct ipc_db_aaa_stats aaa;
+	struct ipc_db_worker_stats wst;
 };
 
 int db_handle_event(struct db *d, uint16_t type, const void *p, size_t len, long long now)
@@ -242,7 +254,7 @@ int db_handle_event(struct db *d, uint16_t type, const void *p, size_t len, long
 	case T: if (!take(p, len, &e.f, sizeof e.f)) break; return (call) < 0 ? -1 : 0
 	switch (type) {
 	CASE(IPC_DB_SESSION_NEW, new, session_new(d, &e.new, now));
-	CASE(IPC_DB_SESSION_UPD, upd, session_upd(d, &e.upd));
+	CASE(IPC_DB_SESSION_UPD, upd, session_upd(d, &e.upd, now));
 	CASE(IPC_DB_SESSION_END, end, session_end(d, &e.end, now));
 	CASE(IPC_DB_END_ALL, all, end_all(d, &e.all, now));
 	CASE(IPC_DB_IKE_SA, ike, ike_sa(d, &e.ike));
@@ -250,6 +262,7 @@ int db_handle_event(struct db *d, uint16_t type, const void *p, size_t len, long
 	CASE(IPC_DB_COUNTERS, cnt, counters(d, &e.cnt));
 	CASE(IPC_DB_LEASE, lease, lease(d, &e.lease, now));
 	CASE(IPC_DB_AAA_STATS, aaa, aaa_stats(d, &e.aaa, now));
+	CASE(IPC_DB_WORKER_STATS, wst, db_worker_stats(d, &e.wst, now));
 	default:
 		break;
 	}

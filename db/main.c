@@ -8,10 +8,13 @@
 #include "log.h"
 
 #include <stdio.h>
+#include <string.h>
 
 static struct child c;
 static struct chanloop loop;
 static struct db d;
+static long long acct_sent_upto;	/* spool ids handed to this authd */
+static long long acct_next_interim = -1;	/* wall seconds, -1: none */
 
 static void init_sqlite(void)
 {
@@ -22,7 +25,7 @@ static void init_sqlite(void)
 /* Applies a db event; false if m is not one. */
 static bool apply(struct ipc_msg *m)
 {
-	if (m->hdr.type < IPC_DB_SESSION_NEW || m->hdr.type > IPC_DB_AAA_STATS)
+	if (m->hdr.type < IPC_DB_SESSION_NEW || m->hdr.type > IPC_DB_WORKER_STATS)
 		return false;
 	if (!d.in_txn && db_txn_begin(&d, now_ms()) < 0)
 		return true;
@@ -30,11 +33,40 @@ static bool apply(struct ipc_msg *m)
 	return true;
 }
 
+static bool acct_send_one(const struct ipc_acct_send *rec, void *arg)
+{
+	int fd = *(int *)arg;
+
+	return ipc_send(fd, IPC_ACCT_SEND, 0, rec, sizeof *rec, -1) == 0;
+}
+
+/* Committed records go to authd, each once per authd channel. */
+static void acct_flush(void)
+{
+	int fd = c.chan[ROLE_AUTHD][0];
+
+	if (fd >= 0 && d.h && !d.in_txn)
+		acct_sent_upto = db_acct_each_pending(&d, acct_sent_upto, acct_send_one, &fd);
+}
+
+static void acct_done(const struct ipc_msg *m)
+{
+	struct ipc_acct_done a;
+
+	memcpy(&a, m->data, sizeof a);
+	if (!d.in_txn && db_txn_begin(&d, now_ms()) < 0)
+		return;
+	db_acct_done(&d, a.rec_id);
+}
+
 static bool on_peer_msg(void *arg, int role, int index, struct ipc_msg *m)
 {
 	(void)arg;
-	(void)role;
 	(void)index;
+	if (role == ROLE_AUTHD && m->hdr.type == IPC_ACCT_DONE) {
+		acct_done(m);
+		return true;
+	}
 	return apply(m);
 }
 
@@ -52,6 +84,11 @@ static void on_new_channel(void *arg, int role, int index)
 		db_txn_begin(&d, now_ms());
 		db_esp_restarted(&d, index);
 	}
+	/* a (re)started authd knows nothing: every pending record again */
+	if (role == ROLE_AUTHD) {
+		acct_sent_upto = 0;
+		acct_flush();
+	}
 }
 
 static void on_master_gone(void *arg)
@@ -67,15 +104,42 @@ static long long txn_due_ms(void *arg)
 {
 	long long now = now_ms();
 	int left = db_txn_due_in(&d, now);
+	long long due = left < 0 ? -1 : now + left;
 
 	(void)arg;
-	return left < 0 ? -1 : now + left;
+	if (acct_next_interim >= 0) {
+		long long at = now + (acct_next_interim - now_wall()) * 1000;
+
+		if (due < 0 || at < due)
+			due = at < now ? now : at;
+	}
+	return due;
 }
 
 static void commit(void *arg)
 {
 	(void)arg;
 	db_txn_commit(&d);
+	acct_next_interim = db_acct_next_interim(&d);
+	acct_flush();
+}
+
+/* The transaction is due, or Interim-Updates are. */
+static void on_due(void *arg)
+{
+	if (acct_next_interim >= 0 && acct_next_interim <= now_wall() &&
+	    (d.in_txn || db_txn_begin(&d, now_ms()) == 0))
+		db_acct_interims(&d, now_wall());
+	commit(arg);
+}
+
+/* A fresh start of the daemon: the RADIUS servers learn that no session
+ * of a previous run is left (the Stops recovered ones got come first). */
+static void acct_on(void)
+{
+	d.conf = &c.conf;
+	if (db_txn_begin(&d, now_ms()) == 0 && db_acct_on_off(&d, true, now_wall()) == 0)
+		commit(NULL);
 }
 
 static const char *db_path(char *buf, size_t len)
@@ -95,7 +159,7 @@ int main(int argc, char **argv)
 		.on_new_channel = on_new_channel,
 		.on_master_gone = on_master_gone,
 		.due_ms = txn_due_ms,
-		.on_due = commit,
+		.on_due = on_due,
 		.on_idle = commit,
 	};
 	char buf[4096];
@@ -103,6 +167,7 @@ int main(int argc, char **argv)
 	child_start(&c, ROLE_DB, argc, argv, init_sqlite);
 	if (db_open(&d, db_path(buf, sizeof buf), now_wall()) < 0)
 		fatal("db: cannot open the database");
+	acct_on();
 	chanloop_init(&loop, &c, &ops);
 	log_info("db: ready (%s)", db_path(buf, sizeof buf));
 	chanloop_run(&loop);

@@ -64,7 +64,22 @@ static const char schema_sql[] =
 	" timeouts INTEGER NOT NULL DEFAULT 0, retransmissions INTEGER NOT NULL DEFAULT 0,"
 	" bad_responses INTEGER NOT NULL DEFAULT 0, rtt_ms INTEGER NOT NULL DEFAULT 0,"
 	" rtt_avg_ms INTEGER NOT NULL DEFAULT 0, updated INTEGER NOT NULL,"
-	" PRIMARY KEY(grp, host_index));";
+	" PRIMARY KEY(grp, host_index));"
+	/* RADIUS accounting (db/acct.c): per session what the records need,
+	 * and the spool of Accounting-Requests not yet answered. */
+	"CREATE TABLE IF NOT EXISTS acct_sessions ("
+	" sid INTEGER PRIMARY KEY, grp TEXT NOT NULL, acct_session_id TEXT NOT NULL,"
+	" class TEXT NOT NULL DEFAULT '', started INTEGER NOT NULL DEFAULT 0,"
+	" start_time INTEGER NOT NULL DEFAULT 0, interim_secs INTEGER NOT NULL DEFAULT 0,"
+	" next_interim INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE IF NOT EXISTS acct_spool ("
+	" id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL,"
+	" status INTEGER NOT NULL, cause INTEGER NOT NULL DEFAULT 0, grp TEXT NOT NULL,"
+	" username TEXT NOT NULL DEFAULT '', acct_session_id TEXT NOT NULL DEFAULT '',"
+	" framed_ip TEXT NOT NULL DEFAULT '', calling_ip TEXT NOT NULL DEFAULT '',"
+	" class TEXT NOT NULL DEFAULT '', session_time INTEGER NOT NULL DEFAULT 0,"
+	" in_octets INTEGER NOT NULL DEFAULT 0, out_octets INTEGER NOT NULL DEFAULT 0,"
+	" in_pkts INTEGER NOT NULL DEFAULT 0, out_pkts INTEGER NOT NULL DEFAULT 0);";
 
 static int schema_version(sqlite3 *h)
 {

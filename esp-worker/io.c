@@ -23,6 +23,7 @@
 struct rx_batch {
 	struct mmsghdr m[BATCH];
 	struct iovec iov[BATCH];
+	struct sockaddr_in from[BATCH];		/* UDP: who sent it (NAT rebinding) */
 	uint8_t buf[BATCH][SLOT];
 };
 
@@ -105,17 +106,40 @@ static void tun_write(struct esp_worker *w, const uint8_t *p, size_t n)
 		log_warn("esp: write to TUN failed: %s", strerror(errno));
 }
 
-typedef int (*in_fn)(struct esp_sa_table *, struct esp_path_stats *, const uint8_t *, size_t,
-		     uint8_t *, size_t);
+/* Opens datagram i of the batch (UDP: with its source, for rebinding). */
+static int rx_open(struct esp_worker *w, int i, bool udp)
+{
+	struct rx_batch *rx = &w->io->rx;
+	size_t len = rx->m[i].msg_len;
 
-/* Drains a socket with recvmmsg, opening each datagram with fn. */
-static void rx_drain(struct esp_worker *w, int fd, in_fn fn)
+	if (!udp)
+		return esp_in_raw(&w->sas, &w->path, rx->buf[i], len, w->io->inner,
+				  sizeof w->io->inner);
+	return esp_in_udp_from(&w->sas, &w->path, rx->from[i].sin_addr.s_addr,
+			       ntohs(rx->from[i].sin_port), rx->buf[i], len, w->io->inner,
+			       sizeof w->io->inner);
+}
+
+/* The kernel overwrites msg_namelen and msg_flags: reset before each call. */
+static void rx_rearm(struct rx_batch *rx)
+{
+	for (int i = 0; i < BATCH; i++) {
+		rx->m[i].msg_hdr.msg_name = &rx->from[i];
+		rx->m[i].msg_hdr.msg_namelen = sizeof rx->from[i];
+		rx->m[i].msg_hdr.msg_flags = 0;
+	}
+}
+
+/* Drains a socket with recvmmsg, opening each datagram. */
+static void rx_drain(struct esp_worker *w, int fd, bool udp)
 {
 	struct rx_batch *rx = &w->io->rx;
 
 	for (int round = 0; round < RX_BURST; round++) {
-		int n = recvmmsg(fd, rx->m, BATCH, MSG_DONTWAIT, NULL);
+		int n;
 
+		rx_rearm(rx);
+		n = recvmmsg(fd, rx->m, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
@@ -126,8 +150,7 @@ static void rx_drain(struct esp_worker *w, int fd, in_fn fn)
 					log_warn("esp: datagram over %d bytes dropped", SLOT);
 				continue;
 			}
-			len = fn(&w->sas, &w->path, rx->buf[i], rx->m[i].msg_len, w->io->inner,
-				 sizeof w->io->inner);
+			len = rx_open(w, i, udp);
 			if (len > 0)
 				tun_write(w, w->io->inner, (size_t)len);
 		}
@@ -140,14 +163,14 @@ static void udp_ready(void *arg)
 {
 	struct esp_worker *w = arg;
 
-	rx_drain(w, w->c->fds[FD_UDP4500], esp_in_udp);
+	rx_drain(w, w->c->fds[FD_UDP4500], true);
 }
 
 static void raw_ready(void *arg)
 {
 	struct esp_worker *w = arg;
 
-	rx_drain(w, w->c->fds[FD_RAW_ESP], esp_in_raw);
+	rx_drain(w, w->c->fds[FD_RAW_ESP], false);
 }
 
 /* ---- outbound ---- */

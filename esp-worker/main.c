@@ -32,6 +32,7 @@ static void report(void *arg)
 	struct esp_worker *w = arg;
 
 	esp_report_counters(w);
+	esp_report_worker(w);
 	w->next_report_ms = now_ms() + ESP_REPORT_MS;
 }
 

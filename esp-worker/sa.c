@@ -207,6 +207,21 @@ int esp_sa_del_ike(struct esp_sa_table *t, unsigned ike_index)
 	return n;
 }
 
+/* A walk over all SAs: rebindings are rare and need no index of their own. */
+int esp_sa_rebind(struct esp_sa_table *t, uint64_t sid, uint32_t addr, uint16_t port)
+{
+	int n = 0;
+
+	for (struct esp_sa *s = t->all; s; s = s->next_all)
+		if (s->sid == sid && s->encap == ENCAP_UDP &&
+		    (s->peer_addr != addr || s->peer_port != port)) {
+			s->peer_addr = addr;
+			s->peer_port = port;
+			n++;
+		}
+	return n;
+}
+
 void esp_sa_table_clear(struct esp_sa_table *t)
 {
 	struct esp_sa *s = t->all, *next;

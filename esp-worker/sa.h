@@ -100,6 +100,10 @@ int esp_sa_del(struct esp_sa_table *t, uint32_t spi, uint64_t sid);
 /* Deletes every SA whose sid belongs to IKE worker ike_index. */
 int esp_sa_del_ike(struct esp_sa_table *t, unsigned ike_index);
 
+/* Points every UDP-encapsulated SA of session sid at a new peer address
+ * (network order) and port (host order).  Returns how many changed. */
+int esp_sa_rebind(struct esp_sa_table *t, uint64_t sid, uint32_t addr, uint16_t port);
+
 struct esp_sa *esp_sa_find_in(const struct esp_sa_table *t, uint32_t spi);
 struct esp_sa *esp_sa_find_out(const struct esp_sa_table *t, uint32_t inner_addr);
 

@@ -49,4 +49,8 @@ bool esp_ipc_master_msg(void *arg, struct ipc_msg *m);
 /* Sends IPC_DB_COUNTERS for every SA whose counters changed. */
 void esp_report_counters(struct esp_worker *w);
 
+/* stats.c: the worker's totals (IPC_DB_WORKER_STATS) */
+void esp_fill_worker_stats(const struct esp_worker *w, struct ipc_db_worker_stats *m);
+void esp_report_worker(struct esp_worker *w);
+
 #endif

@@ -1,6 +1,7 @@
 /* The IKE worker's channels to master, authd, poold, the ESP workers and
  * db: what it sends them and how it dispatches what they answer. */
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -114,6 +115,24 @@ void peers_reinstall_esp(int esp_index)
 	log_info("esp[%d] (re)connected: %d SA pairs installed", esp_index, n);
 }
 
+/* What db needs for RADIUS accounting: the tunnel-group's accounting
+ * group, the Acct-Session-Id of the Access-Request (LOCAL logins get the
+ * same form, from the sid) and the Class to echo. */
+static void peers_acct_fill(const struct ike_sa *sa, struct ipc_db_session_new *e)
+{
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+
+	if (tg)
+		ipc_strcpy(e->acct_group, sizeof e->acct_group, tg->acct_server_group);
+	if (sa->acct_session_id[0])
+		ipc_strcpy(e->acct_session_id, sizeof e->acct_session_id, sa->acct_session_id);
+	else
+		snprintf(e->acct_session_id, sizeof e->acct_session_id, "%016llX",
+			 (unsigned long long)sa->sid);
+	e->class_len = sa->class_len;
+	memcpy(e->class_attr, sa->class_attr, sa->class_len);
+}
+
 void peers_db_session_new(struct ike_sa *sa)
 {
 	struct ipc_db_session_new e = {
@@ -125,6 +144,7 @@ void peers_db_session_new(struct ike_sa *sa)
 	ipc_strcpy(e.user, sizeof e.user, sa->user);
 	ipc_strcpy(e.tunnel_group, sizeof e.tunnel_group, sa->group_name);
 	ipc_strcpy(e.group_policy, sizeof e.group_policy, sa->policy);
+	peers_acct_fill(sa, &e);
 	peers_send(ROLE_DB, 0, IPC_DB_SESSION_NEW, 0, &e, sizeof e);
 	sa->session_in_db = true;
 }
@@ -182,11 +202,14 @@ static bool logoff_matches(const struct ike_sa *sa, const struct ipc_logoff *l)
 	case LOGOFF_SID: return sa->sid == l->sid;
 	case LOGOFF_NAME: return !strcmp(sa->user, l->user);
 	case LOGOFF_ALL: return true;
+	case LOGOFF_ADDR: return sa->addr && sa->addr == l->addr;
 	default: return false;
 	}
 }
 
-static void on_logoff(uint32_t id, struct ipc_logoff *l)
+/* From master (operator) or authd (RADIUS Disconnect-Request); the
+ * answer goes back to whoever asked. */
+static void on_logoff(int role, uint32_t id, struct ipc_logoff *l)
 {
 	struct ipc_logoff_ans a = { 0 };
 	struct ike_sa *next;
@@ -196,13 +219,13 @@ static void on_logoff(uint32_t id, struct ipc_logoff *l)
 	for (struct ike_sa *sa = ike.sas; sa; sa = next) {
 		next = sa->next;
 		if (logoff_matches(sa, l)) {
-			log_notice("peer %s user %s: logged off by the operator", sa_peer_str(sa),
-				   sa->user);
+			log_notice("peer %s user %s: logged off by %s", sa_peer_str(sa), sa->user,
+				   role == ROLE_AUTHD ? "a RADIUS Disconnect-Request" : "the operator");
 			sa_end(sa, l->cause[0] ? l->cause : "admin", true);
 			a.count++;
 		}
 	}
-	peers_send(ROLE_MASTER, 0, IPC_LOGOFF_ANS, id, &a, sizeof a);
+	peers_send(role, 0, IPC_LOGOFF_ANS, id, &a, sizeof a);
 }
 
 static void on_shutdown(uint32_t id, struct ipc_shutdown *s)
@@ -223,7 +246,7 @@ static bool from_master(struct ipc_msg *m)
 		p1_skeyid_answer(m->hdr.id, (const struct ipc_skeyid_ans *)m->data);
 		return true;
 	case IPC_LOGOFF:
-		on_logoff(m->hdr.id, (struct ipc_logoff *)m->data);
+		on_logoff(ROLE_MASTER, m->hdr.id, (struct ipc_logoff *)m->data);
 		return true;
 	case IPC_SHUTDOWN:
 		on_shutdown(m->hdr.id, (struct ipc_shutdown *)m->data);
@@ -256,6 +279,10 @@ static bool dispatch(struct ipc_msg *m, int role)
 		return from_master(m);
 	if (role == ROLE_AUTHD && m->hdr.type == IPC_AUTH_ANS) {
 		xauth_answer((const struct ipc_auth_ans *)m->data);
+		return true;
+	}
+	if (role == ROLE_AUTHD && m->hdr.type == IPC_LOGOFF) {
+		on_logoff(ROLE_AUTHD, m->hdr.id, (struct ipc_logoff *)m->data);
 		return true;
 	}
 	if (role == ROLE_POOLD && m->hdr.type == IPC_LEASE_ANS) {

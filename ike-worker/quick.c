@@ -13,17 +13,20 @@
 #include "ike.h"
 #include "log.h"
 #include "proposal.h"
+#include "shard.h"
 
 /* Our inbound SPI: random, >= 256, and SPI mod n_esp is the ESP worker the
- * UDP 4500 steering program delivers it to. */
+ * UDP 4500 steering program delivers it to.  *worker is the wanted worker
+ * on entry (the client's owner, lib/shard.h; a rekey keeps the old one)
+ * and the chosen one on return. */
 uint32_t qm_pick_spi(uint8_t *worker)
 {
 	uint32_t n = ike.c.start.n_esp ? ike.c.start.n_esp : 1, spi;
 
+	*worker = (uint8_t)(*worker % n);
 	do
 		random_bytes(&spi, sizeof spi);
-	while (spi < 256 || sa_spi_in_use(spi));
-	*worker = (uint8_t)(spi % n);
+	while (spi < 256 || spi % n != *worker || sa_spi_in_use(spi));
 	return spi;
 }
 
@@ -69,6 +72,7 @@ static void qm_fill_child(struct ike_sa *sa, const struct p2_choice *ch)
 	struct child_sa *c = &sa->qm.child;
 
 	memset(c, 0, sizeof *c);
+	c->esp_index = (uint8_t)shard_of_addr(sa->addr, ike.c.start.n_esp);
 	c->spi_in = qm_pick_spi(&c->esp_index);
 	c->spi_out = ch->spi_out;
 	c->enc = (uint8_t)ch->enc;

@@ -122,6 +122,9 @@ static void xauth_authorize(struct ike_sa *sa, const struct ipc_auth_ans *a)
 	memcpy(sa->framed_pool, a->framed_pool, sizeof sa->framed_pool);
 	sa->framed_pool[sizeof sa->framed_pool - 1] = 0;
 	sa->session_timeout = a->session_timeout;
+	ipc_strcpy(sa->acct_session_id, sizeof sa->acct_session_id, a->acct_session_id);
+	sa->class_len = a->class_len <= sizeof sa->class_attr ? a->class_len : 0;
+	memcpy(sa->class_attr, a->class_attr, sa->class_len);
 	sa->up_ms = now_ms();
 }
 

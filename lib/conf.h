@@ -120,6 +120,11 @@ struct conf_aaa_server {		/* aaa-server NAME protocol radius */
 	int n_hosts;
 	int dead_time;			/*  dead-time N minutes (0..1440), default 10 */
 	int max_failed;			/*  max-failed-attempts N (1..5), default 3 */
+	/*  interim-accounting-update [periodic [HOURS]] | seconds N (ravpn):
+	 *  seconds between Interim-Updates; 0 = none (the default) */
+	uint32_t interim_secs;
+	bool dae;			/*  dynamic-authorization [port N]: RFC 5176 */
+	uint16_t dae_port;		/*  default 3799 */
 };
 
 struct conf_tunnel_group {		/* tunnel-group NAME type remote-access */
@@ -127,6 +132,7 @@ struct conf_tunnel_group {		/* tunnel-group NAME type remote-access */
 	char pools[4][32];		/* general-attributes address-pool P1 [P2..] */
 	int n_pools;
 	char auth_server_group[CONF_NAME];	/* default LOCAL */
+	char acct_server_group[CONF_NAME];	/* accounting-server-group G; empty = none */
 	char default_policy[CONF_NAME];	/* default DfltGrpPolicy */
 	char psk[128];			/* ipsec-attributes ikev1 pre-shared-key K */
 	bool has_psk;
@@ -166,6 +172,8 @@ struct conf {
 						 * (64..1024); -1: replay disable; 0: not configured.
 						 * Read it through conf_replay_window(). */
 	bool am_disable;			/* crypto ikev1 am-disable */
+	int esp_workers;			/* crypto engine workers N (1..16); 0: not
+						 * configured, one per CPU (master decides) */
 	char hostname[CONF_NAME];		/* hostname X */
 };
 

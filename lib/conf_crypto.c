@@ -188,9 +188,30 @@ static bool cmd_ikev1(struct conf_parser *p, const struct conf_line *l, bool isa
 	return fns[kw](p, l);
 }
 
+/* ---- crypto engine workers N -------------------------------------------
+ * The ASA's `crypto engine` commands tune its crypto hardware
+ * (accelerator-bias, large-mod-accel); ravpn's engine is its ESP workers,
+ * one per CPU unless this line says how many. */
+#define ENGINE_MAX_WORKERS	16
+
+static bool cmd_engine(struct conf_parser *p, const struct conf_line *l)
+{
+	static const char *const words[] = { "workers", NULL };
+	uint32_t n;
+	int kw;
+
+	if (!conf_kw(p, l, 2, words, &kw) ||
+	    !conf_num(p, l, 3, 1, ENGINE_MAX_WORKERS, "a number of ESP workers", &n) ||
+	    !conf_end(p, l, 4))
+		return false;
+	p->c->esp_workers = (int)n;
+	return true;
+}
+
 bool conf_cmd_crypto(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const words[] = { "ikev1", "isakmp", "ipsec", "dynamic-map", "map", NULL };
+	static const char *const words[] = { "ikev1", "isakmp", "ipsec", "dynamic-map", "map",
+					     "engine", NULL };
 	int kw;
 
 	if (!conf_kw(p, l, 1, words, &kw))
@@ -200,6 +221,7 @@ bool conf_cmd_crypto(struct conf_parser *p, const struct conf_line *l)
 	case 1: return cmd_ikev1(p, l, true);
 	case 2: return conf_crypto_ipsec(p, l);
 	case 3: return conf_crypto_dynamic_map(p, l);
-	default: return conf_crypto_map(p, l);
+	case 4: return conf_crypto_map(p, l);
+	default: return cmd_engine(p, l);
 	}
 }

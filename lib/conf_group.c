@@ -397,7 +397,54 @@ static bool sub_max_failed(struct conf_parser *p, const struct conf_line *l)
 	return true;
 }
 
+/* interim-accounting-update [periodic [HOURS]] (ASA; periodic alone: 24 h;
+ * bare: no periodic updates) or `interim-accounting-update seconds N`
+ * (ravpn's extension, for short intervals). */
+static bool sub_interim(struct conf_parser *p, const struct conf_line *l)
+{
+	static const char *const words[] = { "periodic", "seconds", NULL };
+	struct conf_aaa_server *s = &p->c->aaa[p->idx];
+	uint32_t v = 24;
+	int kw;
+
+	if (!in_group(p, l))
+		return false;
+	s->interim_secs = 0;
+	if (l->n == 1)
+		return true;
+	if (!conf_kw(p, l, 1, words, &kw))
+		return false;
+	if (kw == 1)
+		return conf_num(p, l, 2, 1, 604800, "an interval in seconds", &v) &&
+		       conf_end(p, l, 3) && (s->interim_secs = v, true);
+	if (l->n > 2 && !conf_num(p, l, 2, 1, 120, "an interval of 1-120 hours", &v))
+		return false;
+	s->interim_secs = v * 3600;
+	return conf_end(p, l, l->n > 2 ? 3 : 2);
+}
+
+/* dynamic-authorization [port N]: accept RFC 5176 requests from this
+ * group's hosts (with their keys). */
+static bool sub_dae(struct conf_parser *p, const struct conf_line *l)
+{
+	static const char *const words[] = { "port", NULL };
+	struct conf_aaa_server *s = &p->c->aaa[p->idx];
+	uint32_t v = 3799;
+	int kw;
+
+	if (!in_group(p, l))
+		return false;
+	if (l->n > 1 && (!conf_kw(p, l, 1, words, &kw) ||
+			 !conf_num(p, l, 2, 1, 65535, "a UDP port", &v) || !conf_end(p, l, 3)))
+		return false;
+	s->dae = true;
+	s->dae_port = (uint16_t)v;
+	return true;
+}
+
 const struct conf_cmd conf_aaa_host_subs[] = {
+	{ "interim-accounting-update", sub_interim },
+	{ "dynamic-authorization", sub_dae },
 	{ "key", sub_key },
 	{ "authentication-port", sub_auth_port },
 	{ "accounting-port", sub_acct_port },
@@ -510,6 +557,18 @@ static bool sub_auth_group(struct conf_parser *p, const struct conf_line *l)
 	       conf_add_ref(p, REF_SERVER_GROUP, t->auth_server_group, l, i);
 }
 
+static bool sub_acct_group(struct conf_parser *p, const struct conf_line *l)
+{
+	struct conf_tunnel_group *t = cur_tg(p);
+	int i = 1;
+
+	return skip_paren(p, l, &i) &&
+	       conf_name(p, l, i, t->acct_server_group, sizeof t->acct_server_group,
+			 "an aaa-server group name") &&
+	       conf_end(p, l, i + 1) &&
+	       conf_add_ref(p, REF_SERVER_GROUP, t->acct_server_group, l, i);
+}
+
 static bool sub_default_policy(struct conf_parser *p, const struct conf_line *l)
 {
 	struct conf_tunnel_group *t = cur_tg(p);
@@ -521,6 +580,7 @@ static bool sub_default_policy(struct conf_parser *p, const struct conf_line *l)
 const struct conf_cmd conf_tg_general_subs[] = {
 	{ "address-pool", sub_address_pool },
 	{ "authentication-server-group", sub_auth_group },
+	{ "accounting-server-group", sub_acct_group },
 	{ "default-group-policy", sub_default_policy },
 	{ NULL, NULL },
 };

@@ -45,8 +45,11 @@ static const struct ipc_type_info ipc_types[IPC_TYPE_MAX] = {
 	FIXED(IPC_DB_COUNTERS, struct ipc_db_counters, false),
 	FIXED(IPC_DB_LEASE, struct ipc_db_lease, false),
 	FIXED(IPC_DB_AAA_STATS, struct ipc_db_aaa_stats, false),
+	FIXED(IPC_DB_WORKER_STATS, struct ipc_db_worker_stats, false),
 	FIXED(IPC_CTL, struct ipc_ctl, false),
 	FIXED(IPC_CTL_ANS, struct ipc_ctl_ans, false),
+	FIXED(IPC_ACCT_SEND, struct ipc_acct_send, false),
+	FIXED(IPC_ACCT_DONE, struct ipc_acct_done, false),
 };
 
 const char *role_name(enum proc_role r)

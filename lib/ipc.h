@@ -78,10 +78,15 @@ enum ipc_type {
 	IPC_DB_COUNTERS,	/* struct ipc_db_counters */
 	IPC_DB_LEASE,		/* struct ipc_db_lease */
 	IPC_DB_AAA_STATS,	/* struct ipc_db_aaa_stats */
+	IPC_DB_WORKER_STATS,	/* struct ipc_db_worker_stats */
 
 	/* ravpnctl <-> master, over the control socket */
 	IPC_CTL,		/* struct ipc_ctl */
 	IPC_CTL_ANS,		/* struct ipc_ctl_ans */
+
+	/* db <-> authd: the accounting spool (db is the state of record) */
+	IPC_ACCT_SEND,		/* struct ipc_acct_send: db -> authd, one record */
+	IPC_ACCT_DONE,		/* struct ipc_acct_done: authd -> db, answered */
 
 	IPC_TYPE_MAX
 };
@@ -153,14 +158,18 @@ struct ipc_skeyid_ans {
 };
 
 /* ---- operator commands ---- */
-enum logoff_by { LOGOFF_SID = 1, LOGOFF_NAME, LOGOFF_ALL };
+enum logoff_by { LOGOFF_SID = 1, LOGOFF_NAME, LOGOFF_ALL, LOGOFF_ADDR };
 
+/* From master (operator) or authd (RFC 5176 Disconnect-Request); the
+ * answer goes back to the sender. */
 struct ipc_logoff {
 	uint32_t by;		/* enum logoff_by */
 	uint32_t pad;
 	uint64_t sid;
 	char user[NAME_LEN];
 	char cause[CAUSE_LEN];
+	uint32_t addr;		/* LOGOFF_ADDR: assigned address, network order */
+	uint32_t pad2;
 };
 
 struct ipc_logoff_ans {
@@ -289,6 +298,12 @@ struct ipc_db_session_new {
 	uint8_t ike_index;		/* which IKE worker owns it */
 	uint8_t pad;
 	int64_t login_time;		/* unix seconds */
+	/* RADIUS accounting (acct_group empty: none for this session) */
+	char acct_group[NAME_LEN];	/* the tunnel-group's accounting-server-group */
+	char acct_session_id[32];	/* as in the Access-Request */
+	uint8_t class_attr[64];		/* Class from the Access-Accept, echoed */
+	uint16_t class_len;
+	uint8_t pad2[6];
 };
 
 struct ipc_db_session_upd {
@@ -385,6 +400,53 @@ struct ipc_db_aaa_stats {
 	uint64_t bad_responses;		/* failed authenticator, malformed */
 	uint32_t rtt_ms;		/* last round-trip time */
 	uint32_t rtt_avg_ms;		/* average over answered requests */
+};
+
+/* ---- RADIUS accounting spool (db -> authd -> db) ---- */
+enum acct_status { ACCT_START = 1, ACCT_STOP = 2, ACCT_INTERIM = 3, ACCT_ON = 7, ACCT_OFF = 8 };
+
+/* One spooled Accounting-Request.  authd adds NAS-IP-Address and
+ * NAS-Identifier, and Acct-Delay-Time = now - created at each send. */
+struct ipc_acct_send {
+	uint64_t rec_id;		/* db's spool row; echoed in IPC_ACCT_DONE */
+	uint32_t status_type;		/* enum acct_status */
+	uint32_t terminate_cause;	/* RFC 2866 value, Stop only */
+	int64_t created;		/* unix seconds the event happened */
+	char group[NAME_LEN];		/* aaa-server group to send to */
+	char user[NAME_LEN];
+	char acct_session_id[32];
+	uint32_t framed_addr;		/* network order, 0 = none */
+	uint32_t calling_addr;		/* the client's public address, network order */
+	uint32_t session_time;		/* seconds */
+	uint16_t class_len;
+	uint8_t pad[2];
+	uint8_t class_attr[64];
+	uint64_t in_octets, out_octets;	/* from / to the client */
+	uint64_t in_packets, out_packets;
+};
+
+struct ipc_acct_done {
+	uint64_t rec_id;
+};
+
+/* esp -> db: one ESP worker's totals, absolute since it started (the
+ * per-SA counters leave with their SA; these stay). */
+enum esp_worker_drop {
+	WDROP_AUTH, WDROP_REPLAY, WDROP_MALFORMED, WDROP_SPOOF,	/* after the SA lookup */
+	WDROP_NO_SA_IN, WDROP_NOT_ESP, WDROP_BAD_IP, WDROP_TRUNCATED,	/* inbound, before */
+	WDROP_NO_SA_OUT, WDROP_NOT_IPV4, WDROP_SEAL,			/* outbound */
+	WDROP_TUN_WRITE, WDROP_TX,					/* I/O */
+	WDROP_MAX
+};
+
+struct ipc_db_worker_stats {
+	uint8_t esp_index;
+	uint8_t pad[3];
+	uint32_t n_sas;			/* SAs installed now */
+	uint64_t in_packets, in_bytes;	/* ESP opened; inner bytes */
+	uint64_t out_packets, out_bytes;	/* ESP sealed; inner bytes */
+	uint64_t rebinds;		/* NAT rebindings followed */
+	uint64_t drops[WDROP_MAX];	/* by enum esp_worker_drop */
 };
 
 /* ---- control socket ---- */

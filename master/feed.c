@@ -34,6 +34,8 @@ static int feed_fds(struct master *m, struct mchild *k)
 		    feed_fd(m, k, FD_TUN, r->tun[k->index]) < 0)
 			return -1;
 		return feed_fd(m, k, FD_RAW_ESP, r->raw_esp[k->index]);
+	case ROLE_AUTHD:
+		return feed_fd(m, k, FD_DAE, r->dae);
 	default:
 		return 0;
 	}
@@ -53,6 +55,7 @@ int master_feed_setup(struct master *m, struct mchild *k)
 	free(text);
 	if (rc < 0)
 		return -1;
+	master_pin_esp(k);
 	return feed_fds(m, k);
 }
 

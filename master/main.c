@@ -153,7 +153,6 @@ static void init_master(struct master *m)
 		m->res.tun[i] = m->res.raw_esp[i] = -1;
 	m->res.udp500 = m->res.ctl = m->res.keylog = -1;
 	m->n_ike = 1;
-	m->n_esp = 1;		/* a config knob comes later */
 	m->msg = malloc(sizeof *m->msg);
 	if (!m->msg)
 		fatal("out of memory");
@@ -161,6 +160,7 @@ static void init_master(struct master *m)
 				sizeof err))
 		fatal("%s", err);
 	m->have_conf = true;
+	m->n_esp = master_esp_count(&m->conf);
 	m->res.outside = conf_outside_addr(&m->conf);
 	if (!m->res.outside)
 		fatal("%s: no address for the interface of `crypto ikev1 enable`", m->o.conf_path);
@@ -169,8 +169,10 @@ static void init_master(struct master *m)
 /* Everything privileged is opened before the first child exists. */
 static void open_everything(struct master *m)
 {
-	if (master_prepare_dirs(m) < 0 || master_open_resources(m) < 0 ||
-	    master_open_tun(m) < 0 || master_open_control(m) < 0)
+	/* TUN first: without its steering program n_esp falls back to 1,
+	 * and the sockets' steering must be built for the final count. */
+	if (master_prepare_dirs(m) < 0 || master_open_tun(m) < 0 ||
+	    master_open_resources(m) < 0 || master_open_control(m) < 0)
 		fatal("cannot open the resources ravpnd needs; exiting");
 	master_add_pool_routes(m);
 	if (master_setup_loop(m) < 0)

@@ -58,6 +58,7 @@ struct master_res {
 	int raw_esp[MAX_WORKERS];
 	int ctl;			/* listening control socket */
 	int keylog;			/* --keylog file, -1 */
+	int dae;			/* RFC 5176 dynamic authorization (authd), -1 */
 	char ctl_path[PATH_MAX];
 	char empty_dir[PATH_MAX];
 };
@@ -146,6 +147,14 @@ int master_open_tun(struct master *m);
 void master_add_pool_routes(struct master *m);
 int master_prepare_dirs(struct master *m);
 int master_open_control(struct master *m);
+
+/* shard.c: ESP worker count (config or CPUs), CPU pinning, TUN steering */
+int master_esp_count(const struct conf *c);
+void master_pin_esp(const struct mchild *k);
+int master_tun_steer(int queue_fd, int n);
+
+/* dae.c: the UDP port of `dynamic-authorization` for authd */
+int master_open_dae(struct master *m);
 
 /* secrets.c */
 void master_on_skeyid(struct master *m, struct mchild *k, const struct ipc_msg *msg);

@@ -135,7 +135,7 @@ int master_open_resources(struct master *m)
 		log_err("UDP %s:500: %s", a, strerror(errno));
 		return -1;
 	}
-	if (res_open_4500(m) < 0 || res_open_keylog(m) < 0)
+	if (res_open_4500(m) < 0 || res_open_keylog(m) < 0 || master_open_dae(m) < 0)
 		return -1;
 	for (int i = 0; i < m->n_esp; i++)
 		if (res_open_raw_esp(m, i) < 0)

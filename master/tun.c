@@ -69,6 +69,23 @@ static void tun_disable_ipv6(void)
 	close(fd);
 }
 
+/* Without the steering program the kernel spreads packets by flow hash,
+ * which would hand a client's outbound packets to a worker that has none
+ * of its SAs: then one worker (one queue) is the only correct setup.
+ * Called before the sockets exist, so they are built for the final count. */
+static void tun_steer_or_shrink(struct master *m)
+{
+	if (m->n_esp < 2 || master_tun_steer(m->res.tun[0], m->n_esp) == 0)
+		return;
+	log_warn("TUN steering program unavailable (%s): falling back to 1 ESP worker "
+		 "instead of %d", strerror(errno), m->n_esp);
+	for (int i = 1; i < m->n_esp; i++) {
+		close(m->res.tun[i]);
+		m->res.tun[i] = -1;
+	}
+	m->n_esp = 1;
+}
+
 int master_open_tun(struct master *m)
 {
 	for (int i = 0; i < m->n_esp; i++) {
@@ -78,6 +95,7 @@ int master_open_tun(struct master *m)
 			return -1;
 		}
 	}
+	tun_steer_or_shrink(m);
 	if (tun_bring_up() < 0) {
 		log_err("bringing %s up (mtu %d): %s", MASTER_TUN_NAME, MASTER_TUN_MTU,
 			strerror(errno));

@@ -1,0 +1,224 @@
+/* RFC 5176 Disconnect-Requests on the socket master opened (FD_DAE).
+ *
+ * A request is accepted only from a listed client (a host of an
+ * aaa-server group with `dynamic-authorization`) whose key verifies its
+ * Request Authenticator; anything else is dropped and logged, unanswered.
+ * The session is named by Acct-Session-Id (our "%016llX" of the sid),
+ * Framed-IP-Address or User-Name, in that order of preference; every IKE
+ * worker gets an IPC_LOGOFF and the sum of their answers decides: some
+ * session ended -> Disconnect-ACK, none -> Disconnect-NAK with Error-Cause
+ * 503.  CoA-Request is answered CoA-NAK 405 (not supported yet). */
+#include "dae.h"
+#include "buf.h"
+#include "chanloop.h"
+#include "child.h"
+#include "log.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#define DAE_MAX_PENDING		32
+#define DAE_ANSWER_MS		1000	/* IKE workers that have not answered by then count 0 */
+
+struct dae_pending {
+	bool used;
+	uint32_t id;			/* of our IPC_LOGOFF */
+	struct sockaddr_in from;
+	struct dae_request req;
+	char secret[128];
+	int waiting;			/* IKE workers yet to answer */
+	uint32_t count;			/* sessions ended so far */
+	long long deadline_ms;
+};
+
+static struct dae_pending pend[DAE_MAX_PENDING];
+static struct child *cc;
+static uint32_t next_id = 0x44414500;	/* "DAE": apart from master's ids in logs */
+
+/* The key of a listed client, NULL when addr is not one. */
+static const char *client_secret(const struct conf *c, uint32_t addr)
+{
+	for (int i = 0; i < c->n_aaa; i++)
+		for (int k = 0; c->aaa[i].dae && k < c->aaa[i].n_hosts; k++)
+			if (c->aaa[i].hosts[k].addr == addr && c->aaa[i].hosts[k].key[0])
+				return c->aaa[i].hosts[k].key;
+	return NULL;
+}
+
+static void reply(const struct sockaddr_in *to, const struct dae_request *q, uint8_t code,
+		  uint32_t error_cause, const char *secret)
+{
+	uint8_t out[64];
+	size_t n = auth_dae_answer(out, sizeof out, q, code, error_cause, secret);
+
+	if (n && sendto(cc->fds[FD_DAE], out, n, 0, (const struct sockaddr *)to, sizeof *to) < 0)
+		log_warn("authd: DAE answer to %s: %s", inet_ntoa(to->sin_addr), strerror(errno));
+}
+
+static void conclude(struct dae_pending *p)
+{
+	bool found = p->count > 0;
+
+	log_notice("authd: Disconnect-Request from %s (user %s, session %s): %u session(s) ended, %s",
+		   inet_ntoa(p->from.sin_addr), p->req.user[0] ? p->req.user : "-",
+		   p->req.acct_session_id[0] ? p->req.acct_session_id : "-", p->count,
+		   found ? "ACK" : "NAK (503 Session-Context-Not-Found)");
+	reply(&p->from, &p->req, found ? DAE_DISCONNECT_ACK : DAE_DISCONNECT_NAK,
+	      found ? 0 : DAE_ERR_SESSION_NOT_FOUND, p->secret);
+	memset(p, 0, sizeof *p);
+}
+
+/* The logoff that names the request's session; false if it names none. */
+static bool logoff_for(const struct dae_request *q, struct ipc_logoff *lo)
+{
+	char *end;
+
+	memset(lo, 0, sizeof *lo);
+	ipc_strcpy(lo->cause, sizeof lo->cause, "dae-disconnect");
+	if (q->acct_session_id[0]) {
+		lo->by = LOGOFF_SID;
+		lo->sid = strtoull(q->acct_session_id, &end, 16);
+		return strlen(q->acct_session_id) == 16 && !*end;
+	}
+	if (q->framed_addr) {
+		lo->by = LOGOFF_ADDR;
+		lo->addr = q->framed_addr;
+		return true;
+	}
+	lo->by = LOGOFF_NAME;
+	ipc_strcpy(lo->user, sizeof lo->user, q->user);
+	return q->user[0] != 0;
+}
+
+static struct dae_pending *pending_new(void)
+{
+	for (int i = 0; i < DAE_MAX_PENDING; i++)
+		if (!pend[i].used)
+			return &pend[i];
+	return NULL;
+}
+
+static void disconnect(const struct sockaddr_in *from, const struct dae_request *q,
+		       const char *secret)
+{
+	struct dae_pending *p = pending_new();
+	struct ipc_logoff lo;
+
+	if (!p) {
+		log_warn("authd: Disconnect-Request from %s: too many in progress, dropped",
+			 inet_ntoa(from->sin_addr));
+		return;
+	}
+	*p = (struct dae_pending){ .used = true, .id = ++next_id, .from = *from, .req = *q,
+				   .deadline_ms = now_ms() + DAE_ANSWER_MS };
+	ipc_strcpy(p->secret, sizeof p->secret, secret);
+	if (logoff_for(q, &lo))
+		for (int i = 0; i < cc->start.n_ike && i < MAX_WORKERS; i++) {
+			int fd = cc->chan[ROLE_IKE][i];
+
+			if (fd >= 0 && ipc_send(fd, IPC_LOGOFF, p->id, &lo, sizeof lo, -1) == 0)
+				p->waiting++;
+		}
+	if (!p->waiting)
+		conclude(p);
+}
+
+static void on_packet(const uint8_t *pkt, size_t len, const struct sockaddr_in *from)
+{
+	const char *secret = client_secret(&cc->conf, from->sin_addr.s_addr);
+	struct dae_request q;
+
+	if (!secret) {
+		log_warn("authd: DAE packet from %s: not a dynamic-authorization client, dropped",
+			 inet_ntoa(from->sin_addr));
+		return;
+	}
+	if (!auth_dae_parse(pkt, len, &q) ||
+	    (q.code != DAE_DISCONNECT_REQUEST && q.code != DAE_COA_REQUEST)) {
+		log_warn("authd: DAE packet from %s: malformed or not a request, dropped",
+			 inet_ntoa(from->sin_addr));
+		return;
+	}
+	if (!auth_dae_verify(pkt, len, secret)) {
+		log_warn("authd: %s from %s: bad authenticator (wrong secret?), dropped",
+			 q.code == DAE_COA_REQUEST ? "CoA-Request" : "Disconnect-Request",
+			 inet_ntoa(from->sin_addr));
+		return;
+	}
+	if (q.code == DAE_COA_REQUEST) {
+		log_notice("authd: CoA-Request from %s: not supported, NAK", inet_ntoa(from->sin_addr));
+		reply(from, &q, DAE_COA_NAK, DAE_ERR_UNSUPPORTED_SERVICE, secret);
+		return;
+	}
+	disconnect(from, &q, secret);
+}
+
+static void on_readable(void *arg)
+{
+	static uint8_t pkt[DAE_MAX_PACKET];
+	struct sockaddr_in from;
+	socklen_t flen;
+	ssize_t n;
+
+	(void)arg;
+	for (int i = 0; i < 32; i++) {
+		flen = sizeof from;
+		n = recvfrom(cc->fds[FD_DAE], pkt, sizeof pkt, MSG_DONTWAIT,
+			     (struct sockaddr *)&from, &flen);
+		if (n < 0)
+			return;
+		if (flen == sizeof from && from.sin_family == AF_INET)
+			on_packet(pkt, (size_t)n, &from);
+	}
+}
+
+void auth_dae_watch(struct chanloop *l, struct child *c)
+{
+	cc = c;
+	if (c->fds[FD_DAE] >= 0)
+		chanloop_watch(l, c->fds[FD_DAE], on_readable, NULL);
+}
+
+void auth_dae_logoff_answer(int ike_index, const struct ipc_msg *m)
+{
+	struct ipc_logoff_ans a;
+	struct rbuf r;
+
+	rbuf_init(&r, m->data, m->hdr.len);
+	if (!rbuf_copy(&r, &a, sizeof a))
+		return;
+	for (int i = 0; i < DAE_MAX_PENDING; i++) {
+		struct dae_pending *p = &pend[i];
+
+		if (!p->used || p->id != m->hdr.id)
+			continue;
+		p->count += a.count;
+		if (--p->waiting <= 0)
+			conclude(p);
+		return;
+	}
+	log_debug("authd: late logoff answer from ike[%d]", ike_index);
+}
+
+long long auth_dae_due_ms(void)
+{
+	long long due = -1;
+
+	for (int i = 0; i < DAE_MAX_PENDING; i++)
+		if (pend[i].used && (due < 0 || pend[i].deadline_ms < due))
+			due = pend[i].deadline_ms;
+	return due;
+}
+
+void auth_dae_expire(void)
+{
+	long long now = now_ms();
+
+	for (int i = 0; i < DAE_MAX_PENDING; i++)
+		if (pend[i].used && pend[i].deadline_ms <= now)
+			conclude(&pend[i]);
+}

@@ -1,0 +1,67 @@
+/* RFC 5176 dynamic authorization in authd.
+ *
+ * dae_packet.c (pure, fuzzed): parses a Disconnect-/CoA-Request with the
+ * bounded-buffer API, checks its Request Authenticator against a shared
+ * secret and builds the answer.  dae.c: the socket master opened (FD_DAE),
+ * the client list (the hosts of every aaa-server group with
+ * `dynamic-authorization`, with their keys), and the logoff through the
+ * IKE workers, whose counts decide ACK or NAK. */
+#ifndef RAVPN_AUTH_DAE_H
+#define RAVPN_AUTH_DAE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ipc.h"
+
+#define DAE_DISCONNECT_REQUEST	40
+#define DAE_DISCONNECT_ACK	41
+#define DAE_DISCONNECT_NAK	42
+#define DAE_COA_REQUEST		43
+#define DAE_COA_ACK		44
+#define DAE_COA_NAK		45
+
+/* Error-Cause values (RFC 5176 3.5) */
+#define DAE_ERR_UNSUPPORTED_ATTRIBUTE	401
+#define DAE_ERR_MISSING_ATTRIBUTE	402
+#define DAE_ERR_INVALID_REQUEST		404
+#define DAE_ERR_UNSUPPORTED_SERVICE	405
+#define DAE_ERR_SESSION_NOT_FOUND	503
+
+#define DAE_HDR_LEN		20
+#define DAE_MAX_PACKET		4096
+
+struct dae_request {
+	uint8_t code;
+	uint8_t ident;
+	uint8_t authenticator[16];
+	char user[NAME_LEN];		/* User-Name, "" when absent */
+	char acct_session_id[64];	/* Acct-Session-Id, "" when absent */
+	uint32_t framed_addr;		/* Framed-IP-Address, network order, 0 = absent */
+	uint32_t session_timeout;	/* Session-Timeout, 0 = absent */
+	bool has_session_timeout;
+};
+
+/* Parses pkt (len bytes received; the RADIUS Length may be shorter).
+ * false: not a well-formed RADIUS packet. */
+bool auth_dae_parse(const uint8_t *pkt, size_t len, struct dae_request *out);
+/* True when the Request Authenticator is MD5(Code + Identifier + Length +
+ * 16 zero octets + Attributes + secret) (RFC 5176 2.3, as RFC 2866). */
+bool auth_dae_verify(const uint8_t *pkt, size_t len, const char *secret);
+/* Builds the answer code to req (Error-Cause when error_cause != 0) with
+ * its Response Authenticator; returns its length, 0 if cap is too small. */
+size_t auth_dae_answer(uint8_t *out, size_t cap, const struct dae_request *req, uint8_t code,
+		       uint32_t error_cause, const char *secret);
+
+struct child;
+struct chanloop;
+/* Watches the FD_DAE socket (again after master re-sent it). */
+void auth_dae_watch(struct chanloop *l, struct child *c);
+/* An IKE worker's IPC_LOGOFF_ANS to a Disconnect-Request. */
+void auth_dae_logoff_answer(int ike_index, const struct ipc_msg *m);
+/* Requests whose IKE workers did not all answer in time are answered. */
+long long auth_dae_due_ms(void);
+void auth_dae_expire(void);
+
+#endif
