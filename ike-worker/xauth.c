@@ -1,6 +1,7 @@
 /* XAUTH (draft-beaulieu-ike-xauth-02), the gateway's side: after phase 1
  * we send CFG_REQUEST(user, password); the client's CFG_REPLY goes to
  * authd; its verdict returns as CFG_SET(STATUS) which the client ACKs. */
+#include <stdio.h>
 #include <string.h>
 
 #include <sodium.h>
@@ -122,10 +123,45 @@ static void xauth_authorize(struct ike_sa *sa, const struct ipc_auth_ans *a)
 	memcpy(sa->framed_pool, a->framed_pool, sizeof sa->framed_pool);
 	sa->framed_pool[sizeof sa->framed_pool - 1] = 0;
 	sa->session_timeout = a->session_timeout;
+	if (!sa->session_timeout && conf_group_policy(&ike.c.conf, sa->policy))
+		sa->session_timeout = conf_group_policy(&ike.c.conf, sa->policy)->session_timeout;
 	ipc_strcpy(sa->acct_session_id, sizeof sa->acct_session_id, a->acct_session_id);
 	sa->class_len = a->class_len <= sizeof sa->class_attr ? a->class_len : 0;
 	memcpy(sa->class_attr, a->class_attr, sa->class_len);
 	sa->up_ms = now_ms();
+}
+
+/* vpn-simultaneous-logins, as the ASA applies it: 0 refuses the user; at
+ * the limit the oldest of the user's sessions makes room for the new one. */
+static bool xauth_login_limit(struct ike_sa *sa)
+{
+	uint32_t max = conf_simultaneous_logins(conf_group_policy(&ike.c.conf, sa->policy));
+	struct ike_sa *oldest;
+	char other[40];
+	uint32_t n;
+
+	if (max == 0) {
+		log_warn("peer %s user %s: refused: vpn-simultaneous-logins is 0 in group-policy %s",
+			 sa_peer_str(sa), sa->user, sa->policy);
+		return false;
+	}
+	for (;;) {
+		n = 0;
+		oldest = NULL;
+		for (struct ike_sa *o = ike.sas; o; o = o->next) {
+			if (o == sa || !o->session_in_db || strcmp(o->user, sa->user))
+				continue;
+			n++;
+			if (!oldest || o->up_ms < oldest->up_ms)
+				oldest = o;
+		}
+		if (n < max)
+			return true;
+		snprintf(other, sizeof other, "%s", sa_peer_str(oldest));	/* static buffer */
+		log_notice("peer %s user %s: vpn-simultaneous-logins %u reached: logging off the "
+			   "session from %s", sa_peer_str(sa), sa->user, max, other);
+		sa_end(oldest, "simultaneous", true);
+	}
 }
 
 void xauth_answer(const struct ipc_auth_ans *a)
@@ -146,6 +182,11 @@ void xauth_answer(const struct ipc_auth_ans *a)
 	log_notice("peer %s group %s user %s: XAUTH succeeded", sa_peer_str(sa), sa->group_name,
 		   sa->user);
 	xauth_authorize(sa, a);
+	if (!xauth_login_limit(sa)) {
+		sa_set_state(sa, ST_XAUTH_FAILED);
+		send_attrs(sa, crypt_new_msgid(), CFG_SET, 2, fill_fail);
+		return;
+	}
 	peers_db_session_new(sa);
 	peers_db_ike_sa(sa, false);
 	sa_set_state(sa, ST_XAUTH_SET);

@@ -99,7 +99,13 @@ struct conf_group_policy {		/* group-policy NAME internal / attributes */
 	char split_acl[CONF_NAME];	/* split-tunnel-network-list value ACL */
 	char banner[512];		/* banner value ...; several lines joined by \n */
 	int vpn_protocols;		/* vpn-tunnel-protocol: mask of CONF_PROTO_*; 0 = not set */
+	bool has_simultaneous;		/* vpn-simultaneous-logins N (ASA default 3) */
+	uint32_t simultaneous_logins;
+	uint32_t session_timeout;	/* vpn-session-timeout N|none: seconds, 0 = none */
 };
+
+/* The policy's vpn-simultaneous-logins, or the ASA default of 3. */
+uint32_t conf_simultaneous_logins(const struct conf_group_policy *g);
 
 enum conf_vpn_proto { CONF_PROTO_IKEV1 = 1, CONF_PROTO_IKEV2 = 2, CONF_PROTO_L2TP = 4,
 		      CONF_PROTO_SSL_CLIENT = 8, CONF_PROTO_SSL_CLIENTLESS = 16 };

@@ -211,7 +211,41 @@ static bool sub_vpn_protocol(struct conf_parser *p, const struct conf_line *l)
 	return true;
 }
 
+/* vpn-simultaneous-logins N: 0 refuses every login */
+static bool sub_simultaneous(struct conf_parser *p, const struct conf_line *l)
+{
+	struct conf_group_policy *g = cur_gp(p);
+
+	g->has_simultaneous = true;
+	return conf_num(p, l, 1, 0, 2147483647u, "a number of logins", &g->simultaneous_logins) &&
+	       conf_end(p, l, 2);
+}
+
+/* vpn-session-timeout MINUTES | none */
+static bool sub_session_timeout(struct conf_parser *p, const struct conf_line *l)
+{
+	struct conf_group_policy *g = cur_gp(p);
+	uint32_t min;
+
+	if (l->n == 2 && conf_is(&l->tok[1], "none")) {
+		g->session_timeout = 0;
+		return true;
+	}
+	if (!conf_num(p, l, 1, 1, 35791394, "minutes (1-35791394) or none", &min) ||
+	    !conf_end(p, l, 2))
+		return false;
+	g->session_timeout = min * 60;
+	return true;
+}
+
+uint32_t conf_simultaneous_logins(const struct conf_group_policy *g)
+{
+	return g && g->has_simultaneous ? g->simultaneous_logins : 3;
+}
+
 const struct conf_cmd conf_gp_subs[] = {
+	{ "vpn-simultaneous-logins", sub_simultaneous },
+	{ "vpn-session-timeout", sub_session_timeout },
 	{ "dns-server", sub_dns_server },
 	{ "default-domain", sub_default_domain },
 	{ "split-tunnel-policy", sub_split_policy },
