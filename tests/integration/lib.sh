@@ -110,6 +110,13 @@ ravpnd_stop() {
 }
 
 children_of() { ps -o pid= --ppid "$1" 2>/dev/null | tr -d ' '; }
+esp_worker_pid() { # esp_worker_pid INDEX: the ravpn-esp started with --index INDEX
+	for p in $(children_of "$RAVPND_PID"); do
+		[ "$(cat /proc/$p/comm 2>/dev/null)" = ravpn-esp ] &&
+			tr '\0' ' ' </proc/$p/cmdline | grep -q -- "--index $1 " && echo "$p" && return 0
+	done
+	return 1
+}
 child_pid() { # child_pid ROLE-binary-name
 	for p in $(children_of "$RAVPND_PID"); do
 		[ "$(cat /proc/$p/comm 2>/dev/null)" = "$1" ] && echo "$p" && return 0
