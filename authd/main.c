@@ -49,13 +49,13 @@ static void log_result(const struct auth_job *job)
 {
 	struct in_addr a = { .s_addr = job->req.peer_addr };
 	char ip[16];
-	static const char *const what[] = { "accepted", "rejected", "error" };
+	static const char *const what[] = { "accepted", "rejected", "error", "challenged" };
 	int r = job->ans.result;
 
 	inet_ntop(AF_INET, &a, ip, sizeof ip);
 	log_info("authd: user %s from %s:%u group %s: %s%s%s%s", job->req.user, ip,
 		 job->req.peer_port, job->req.tunnel_group,
-		 r >= 0 && r <= 2 ? what[r] : "?", r ? " (" : "", r ? job->ans.message : "",
+		 r >= 0 && r <= AUTH_CHALLENGE ? what[r] : "?", r ? " (" : "", r ? job->ans.message : "",
 		 r ? ")" : "");
 }
 

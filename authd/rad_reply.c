@@ -62,6 +62,28 @@ void rad_fill_answer(VALUE_PAIR *reply, struct ipc_auth_ans *ans)
 	}
 }
 
+void rad_take_state(VALUE_PAIR *reply, struct ipc_auth_ans *ans)
+{
+	VALUE_PAIR *vp = rc_avpair_get(reply, PW_STATE, 0);
+	char *raw;
+	unsigned n;
+
+	ans->state_len = 0;
+	if (!vp || rc_avpair_get_raw(vp, &raw, &n) != 0 || n == 0 || n > sizeof ans->state)
+		return;
+	memcpy(ans->state, raw, n);
+	ans->state_len = (uint16_t)n;
+}
+
+bool rad_add_state(rc_handle *rh, VALUE_PAIR **send, const struct ipc_auth *req)
+{
+	if (req->state_len == 0)
+		return true;
+	if (req->state_len > sizeof req->state)
+		return false;
+	return rc_avpair_add(rh, send, PW_STATE, req->state, req->state_len, 0) != NULL;
+}
+
 static bool ou_prefix(struct rbuf *r)
 {
 	const uint8_t *p;

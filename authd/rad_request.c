@@ -38,7 +38,8 @@ static VALUE_PAIR *build_pairs(rc_handle *rh, const struct auth_job *job)
 	    !rc_avpair_add(rh, &send, PW_SERVICE_TYPE, &framed, 0, 0) ||
 	    !rc_avpair_add(rh, &send, PW_CALLING_STATION_ID, peer, -1, 0) ||
 	    !rc_avpair_add(rh, &send, PW_CALLED_STATION_ID, nas, -1, 0) ||
-	    !rc_avpair_add(rh, &send, PW_ACCT_SESSION_ID, job->ans.acct_session_id, -1, 0)) {
+	    !rc_avpair_add(rh, &send, PW_ACCT_SESSION_ID, job->ans.acct_session_id, -1, 0) ||
+	    !rad_add_state(rh, &send, &job->req)) {
 		rc_avpair_free(send);
 		return NULL;
 	}
@@ -133,11 +134,10 @@ static void conclude(struct auth_job *job, const struct exchange *x)
 		reply_text(x->msg, text, sizeof text, "rejected by RADIUS");
 		auth_answer(job, AUTH_REJECT, text);
 		break;
-	default:	/* RAD_CHALLENGE: a second XAUTH round is a later step */
-		reply_text(x->msg, text, sizeof text, "challenge not supported");
-		log_warn("authd: user %s: Access-Challenge from aaa-server %s, challenge not supported yet",
-			 job->req.user, job->group->name);
-		auth_answer(job, AUTH_REJECT, text);
+	default:	/* RAD_CHALLENGE: the client answers it in a new XAUTH round */
+		reply_text(x->msg, text, sizeof text, "Enter the response:");
+		auth_answer(job, AUTH_CHALLENGE, text);
+		rad_take_state(x->reply, &job->ans);
 		break;
 	}
 }

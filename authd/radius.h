@@ -82,6 +82,12 @@ void rad_record(struct rad_group *g, int i, enum rad_outcome o, int sends, uint3
 int rad_stats_snapshot(struct ipc_db_aaa_stats *out, int max, bool force, long long now);
 
 /* Reply attributes -> authorization (rad_reply.c). */
+/* Access-Challenge: its State attribute into ans (state_len 0 if absent
+ * or longer than ans->state). */
+void rad_take_state(VALUE_PAIR *reply, struct ipc_auth_ans *ans);
+/* Adds the State of a challenge answer (req->state_len > 0) to send.
+ * False if it cannot be added. */
+bool rad_add_state(rc_handle *rh, VALUE_PAIR **send, const struct ipc_auth *req);
 void rad_fill_answer(VALUE_PAIR *reply, struct ipc_auth_ans *ans);
 /* "OU=GP2;" -> "GP2": the ASA convention for a group-policy in Class. */
 bool rad_class_policy(const uint8_t *cls, size_t len, char *out, size_t cap);

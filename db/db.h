@@ -73,6 +73,11 @@ long long db_acct_next_interim(struct db *d);
 int db_acct_terminate_cause(const char *cause);
 /* Calls send(rec, arg) for every spooled record with id > after, in
  * order; returns the last id handed over (after when none). */
+/* The live leases (lease_table.c), after dropping those of sessions that
+ * are no longer live; fn returns false to stop.  Returns how many or -1. */
+struct ipc_db_lease;
+typedef bool (*db_lease_fn)(const struct ipc_db_lease *m, void *arg);
+int db_leases_each(struct db *d, db_lease_fn fn, void *arg);
 typedef bool (*db_acct_send_fn)(const struct ipc_acct_send *rec, void *arg);
 long long db_acct_each_pending(struct db *d, long long after, db_acct_send_fn send, void *arg);
 /* authd reports record id answered: it leaves the spool. */

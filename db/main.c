@@ -76,10 +76,35 @@ static bool on_master_msg(void *arg, struct ipc_msg *m)
 	return apply(m);
 }
 
+static bool lease_send_one(const struct ipc_db_lease *m, void *arg)
+{
+	return ipc_send(*(int *)arg, IPC_DB_LEASE, 0, m, sizeof *m, -1) == 0;
+}
+
+/* A (re)started poold learns the live leases, then an end marker (sid 0):
+ * until then it hands out no address. */
+static void lease_table_to_poold(void)
+{
+	int fd = c.chan[ROLE_POOLD][0];
+	struct ipc_db_lease end = { .sid = 0 };
+
+	if (fd < 0 || !d.h)
+		return;
+	if (!d.in_txn)
+		db_txn_begin(&d, now_ms());
+	int n = db_leases_each(&d, lease_send_one, &fd);
+
+	if (n > 0)
+		log_info("db: %d live lease(s) sent to poold", n);
+	ipc_send(fd, IPC_DB_LEASE, 0, &end, sizeof end, -1);
+}
+
 /* A restarted ESP worker counts from zero again. */
 static void on_new_channel(void *arg, int role, int index)
 {
 	(void)arg;
+	if (role == ROLE_POOLD)
+		lease_table_to_poold();
 	if (role == ROLE_ESP && d.h) {
 		db_txn_begin(&d, now_ms());
 		db_esp_restarted(&d, index);
@@ -169,6 +194,7 @@ int main(int argc, char **argv)
 		fatal("db: cannot open the database");
 	acct_on();
 	chanloop_init(&loop, &c, &ops);
+	lease_table_to_poold();	/* a poold started with us waits for it */
 	log_info("db: ready (%s)", db_path(buf, sizeof buf));
 	chanloop_run(&loop);
 }

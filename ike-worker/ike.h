@@ -128,6 +128,9 @@ struct ike_sa {
 
 	/* XAUTH and mode-config */
 	uint32_t xauth_msgid;
+	uint8_t xauth_retries;		/* prompts repeated after a reject with a message */
+	uint8_t rad_state[IPC_RADIUS_STATE_MAX];	/* of an Access-Challenge, for the answer */
+	uint16_t rad_state_len;
 	char user[NAME_LEN];
 	uint32_t cfg_msgid;
 	uint16_t cfg_ident;

@@ -125,6 +125,36 @@ static void send_reply(struct ike_sa *sa)
 	net_set_reply(sa, o.buf, o.w.len);
 }
 
+/* The tunnel-group's pool after `pool` in its address-pool list, for a
+ * session whose address comes from that list; NULL when none is left. */
+static const char *next_pool(const struct ike_sa *sa, const char *pool)
+{
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+
+	if (!tg || sa->framed_addr || sa->framed_pool[0])
+		return NULL;
+	for (int i = 0; i + 1 < tg->n_pools; i++)
+		if (strcmp(tg->pools[i], pool) == 0)
+			return tg->pools[i + 1];
+	return NULL;
+}
+
+/* Pool exhausted: asks the tunnel-group's next pool.  False if none. */
+static bool lease_from_next(struct ike_sa *sa, const char *pool)
+{
+	const char *next = next_pool(sa, pool);
+	struct ipc_lease q = { .sid = sa->sid };
+
+	if (!next)
+		return false;
+	log_info("peer %s user %s: pool %s exhausted, trying pool %s", sa_peer_str(sa), sa->user,
+		 pool, next);
+	ipc_strcpy(q.pool, sizeof q.pool, next);
+	ipc_strcpy(q.user, sizeof q.user, sa->user);
+	peers_send(ROLE_POOLD, 0, IPC_LEASE, 0, &q, sizeof q);
+	return true;
+}
+
 void modecfg_lease_answer(const struct ipc_lease_ans *a)
 {
 	struct ike_sa *sa = sa_by_sid(a->sid);
@@ -141,6 +171,8 @@ void modecfg_lease_answer(const struct ipc_lease_ans *a)
 		return;
 	}
 	ipc_strcpy(pool, sizeof pool, a->pool);
+	if (a->status == -1 && lease_from_next(sa, pool))
+		return;
 	if (a->status != 0) {
 		log_warn("peer %s user %s: no address: %s%s", sa_peer_str(sa), sa->user,
 			 a->status == -1 ? "pool exhausted: " : a->status == -3 ?

@@ -175,6 +175,13 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 	if (sa->state == ST_AM_WAIT_SKEYID || sa->state == ST_MM_WAIT_SKEYID ||
 	    sa->state == ST_MM_SENT2)
 		return;		/* no keys yet */
+	/* A late copy of the last phase 1 message (a client that resends it
+	 * while waiting for us) must not touch the phase 1 IV every later
+	 * exchange derives its IV from; our own timers resend what is due. */
+	if (hdr.msgid == 0 && sa->state >= ST_XAUTH_REQ) {
+		log_debug("peer %s: late phase 1 message ignored", sa_peer_str(sa));
+		return;
+	}
 	net_note_request(sa, pkt, len);
 	dispatch_encrypted(sa, &hdr, pkt, len, from, is4500);
 }

@@ -57,7 +57,7 @@ bool p1_keep_ke_nonce(struct ike_sa *sa, const struct v1_payload *ke, const stru
 	random_bytes(sa->nr, sa->nr_len);
 	sa->dh = dh_new(sa->group);
 	return sa->dh && dh_public(sa->dh, sa->gxr, sa->gx_len) &&
-	       dh_shared(sa->dh, sa->gxi, sa->gx_len, sa->gxy, sa->gx_len);
+	       dh_shared(sa->dh, sa->gxi, sa->gx_len, sa->gxy, dh_shared_len(sa->group));
 }
 
 void p1_request_skeyid(struct ike_sa *sa)
@@ -94,7 +94,7 @@ static bool p1_derive(struct ike_sa *sa, const struct ipc_skeyid_ans *a)
 	if (a->status != 0 || a->len != sa->keys.hlen || !sa->block)
 		return false;
 	memcpy(sa->keys.skeyid, a->skeyid, a->len);
-	return v1_derive(&sa->keys, sa->gxy, sa->gx_len, sa->icky, sa->rcky,
+	return v1_derive(&sa->keys, sa->gxy, dh_shared_len(sa->group), sa->icky, sa->rcky,
 			 cipher_key_len(sa->enc, sa->key_bits)) &&
 	       v1_phase1_iv(sa->hash, sa->gxi, sa->gx_len, sa->gxr, sa->gx_len, sa->block,
 			    sa->p1_iv);

@@ -2,6 +2,7 @@
 
 #include <string.h>
 
+#include "crypto.h"
 #include "ipc.h"
 #include "log.h"
 
@@ -87,7 +88,8 @@ static bool p1_try_transform(const struct conf *c, struct rbuf *body, const uint
 	    id != KEY_IKE || !p1_read_attrs(body, &t))
 		return false;
 	p = p1_policy(c, &t);
-	if (!p || raw_len > sizeof t.tf)
+	/* A policy may name a group the parser knows but dh_* cannot do yet. */
+	if (!p || !dh_pub_len(t.group) || raw_len > sizeof t.tf)
 		return false;
 	if (t.enc == IKE_ENC_AES && !t.key_bits)
 		t.key_bits = 128;
@@ -272,7 +274,10 @@ static bool p2_try_transform(const struct conf *c, struct rbuf *body, const uint
 	t->enc = id;
 	if ((t->enc == ESP_ENC_AES_CBC || t->enc == ESP_ENC_AES_GCM_16) && !t->key_bits)
 		t->key_bits = 128;
-	if (!p2_tunnel_mode(t->encap_mode) || !p2_allowed(c, t) || raw_len > sizeof t->tf ||
+	/* A PFS group we cannot compute is not chosen (NO-PROPOSAL-CHOSEN),
+	 * rather than failing later in qm_pfs without an answer. */
+	if (!p2_tunnel_mode(t->encap_mode) || (t->group && !dh_pub_len(t->group)) ||
+	    !p2_allowed(c, t) || raw_len > sizeof t->tf ||
 	    prop_esp_key_len(t->enc, t->key_bits) == SIZE_MAX ||
 	    prop_esp_auth_len(t->auth) == SIZE_MAX)
 		return false;

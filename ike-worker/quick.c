@@ -61,8 +61,10 @@ static bool qm_pfs(struct ike_sa *sa, const struct v1_msg *m, const struct p2_ch
 		return true;
 	if (!ke || ke->len != dh_pub_len(ch->group) || !(d = dh_new(ch->group)))
 		return false;
-	ok = dh_public(d, gxr, ke->len) && dh_shared(d, ke->body, ke->len, sa->qm.gxy, ke->len);
-	sa->qm.gxy_len = ke->len;
+	/* ECP: g^xy is one coordinate, shorter than the KE payload. */
+	sa->qm.gxy_len = dh_shared_len(ch->group);
+	ok = dh_public(d, gxr, ke->len) &&
+	     dh_shared(d, ke->body, ke->len, sa->qm.gxy, sa->qm.gxy_len);
 	dh_free(d);
 	return ok;
 }
@@ -111,8 +113,8 @@ static void qm_send2(struct ike_sa *sa, const struct v1_msg *m, const struct p2_
 	hash = crypt_reserve_hash(sa, &o);
 	prop_build_p2_reply(&o, ch, sa->qm.child.spi_in);
 	v1_out_payload(&o, PL_NONCE, sa->qm.nr, sa->qm.nr_len);
-	if (sa->qm.gxy_len)
-		v1_out_payload(&o, PL_KE, gxr, sa->qm.gxy_len);
+	if (ch->group)	/* g^xr: x | y for ECP, longer than g^xy */
+		v1_out_payload(&o, PL_KE, gxr, dh_pub_len(ch->group));
 	for (int i = 0; i < 2; i++) {
 		const struct v1_payload *id = v1_find(m, PL_ID, i);
 

@@ -195,8 +195,9 @@ static bool rekey_parse(struct ike_sa *sa, const struct v1_msg *m, uint32_t *spi
 		return false;
 	if (!sa->qmi.dh)
 		return true;
-	*gxy_len = sa->qmi.gx_len;
-	return ke && ke->len == *gxy_len && dh_shared(sa->qmi.dh, ke->body, ke->len, gxy, *gxy_len);
+	*gxy_len = dh_shared_len(sa->qmi.child.pfs_group);
+	return ke && ke->len == sa->qmi.gx_len &&
+	       dh_shared(sa->qmi.dh, ke->body, ke->len, gxy, *gxy_len);
 }
 
 static bool rekey_hash2_ok(struct ike_sa *sa, const struct v1_msg *m)

@@ -270,9 +270,10 @@ static bool dyn_tsets(struct conf_parser *p, const struct conf_line *l, int i,
 static bool dyn_pfs(struct conf_parser *p, const struct conf_line *l, int i,
 		    struct conf_dynamic_map *d)
 {
-	static const char *const words[] = { "group1", "group2", "group5", "group14", "group19",
-					     "group20", "group21", "group24", NULL };
-	static const int vals[] = { 1, 2, 5, 14, 19, 20, 21, 24 };
+	static const char *const words[] = { "group1", "group2", "group5", "group14", "group15",
+					     "group16", "group19", "group20", "group21", "group24",
+					     NULL };
+	static const int vals[] = { 1, 2, 5, 14, 15, 16, 19, 20, 21, 24 };
 	int kw = 1;	/* `set pfs` alone means group2 */
 
 	if (i < l->n && !conf_kw(p, l, i, words, &kw))

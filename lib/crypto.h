@@ -37,19 +37,23 @@ const char *cipher_name(int ike_enc, int key_bits);	/* "AES256", "3DES" */
 bool cbc_crypt(int ike_enc, const uint8_t *key, size_t klen, uint8_t *iv,
 	       uint8_t *buf, size_t len, bool encrypt);
 
-/* MODP Diffie-Hellman groups 1, 2, 5, 14 (RFC 2409, RFC 3526). */
+/* Diffie-Hellman: MODP groups 1, 2, 5, 14, 15, 16 (RFC 2409, RFC 3526) and
+ * ECP groups 19, 20, 21 (RFC 5903). */
 struct dh;
 struct dh *dh_new(int group);			/* generates the private value */
-size_t dh_pub_len(int group);			/* 0 if unsupported */
-/* Our public value, left-padded to the modulus length. */
+size_t dh_pub_len(int group);			/* KE payload bytes; 0 if unsupported */
+/* Bytes of g^xy: the modulus length (MODP) or one coordinate (ECP). */
+size_t dh_shared_len(int group);
+/* Our public value, left-padded to the modulus length (MODP), or x | y
+ * each padded to the field size (ECP). */
 bool dh_public(struct dh *d, uint8_t *out, size_t len);
-/* The shared secret g^xy, left-padded to the modulus length. */
+/* The shared secret g^xy (ECP: the x coordinate), len == dh_shared_len. */
 bool dh_shared(struct dh *d, const uint8_t *peer, size_t peer_len, uint8_t *out, size_t len);
 void dh_free(struct dh *d);
 /* Test only: a key pair with the given private value (big-endian), for
  * known-answer tests; never use it on the wire. */
 struct dh *dh_new_with_private(int group, const uint8_t *priv, size_t len);
-/* The group's prime p, big-endian, len == dh_pub_len(group). */
+/* The MODP group's prime p, big-endian, len == dh_pub_len(group). */
 bool dh_prime(int group, uint8_t *out, size_t len);
 
 /* Cryptographically secure random bytes. */

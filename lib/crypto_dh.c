@@ -1,4 +1,5 @@
-/* MODP Diffie-Hellman (IKEv1 groups 1, 2, 5, 14) over OpenSSL 3 EVP_PKEY.
+/* Diffie-Hellman for IKEv1: MODP groups 1, 2, 5, 14, 15, 16 over OpenSSL 3
+ * EVP_PKEY here, ECP groups 19, 20, 21 in crypto_ecp.c behind the same API.
  * The group parameters are built from the RFC primes with generator 2;
  * public values and shared secrets are always modulus-length, left-padded
  * with zeros, as RFC 2409 section 5 requires on the wire and in g^xy. */
@@ -52,6 +53,40 @@ static const char modp14_hex[] =
 	"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
 	"3995497CEA956AE515D2261898FA051015728E5A8AACAA68FFFFFFFFFFFFFFFF";
 
+/* RFC 3526 4, 3072-bit MODP Group */
+static const char modp15_hex[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+	"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+	"4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
+	"98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB"
+	"9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
+	"3995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33"
+	"A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+	"ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864"
+	"D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E2"
+	"08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF";
+
+/* RFC 3526 5, 4096-bit MODP Group */
+static const char modp16_hex[] =
+	"FFFFFFFFFFFFFFFFC90FDAA22168C234C4C6628B80DC1CD129024E088A67CC74"
+	"020BBEA63B139B22514A08798E3404DDEF9519B3CD3A431B302B0A6DF25F1437"
+	"4FE1356D6D51C245E485B576625E7EC6F44C42E9A637ED6B0BFF5CB6F406B7ED"
+	"EE386BFB5A899FA5AE9F24117C4B1FE649286651ECE45B3DC2007CB8A163BF05"
+	"98DA48361C55D39A69163FA8FD24CF5F83655D23DCA3AD961C62F356208552BB"
+	"9ED529077096966D670C354E4ABC9804F1746C08CA18217C32905E462E36CE3B"
+	"E39E772C180E86039B2783A2EC07A28FB5C55DF06F4C52C9DE2BCBF695581718"
+	"3995497CEA956AE515D2261898FA051015728E5A8AAAC42DAD33170D04507A33"
+	"A85521ABDF1CBA64ECFB850458DBEF0A8AEA71575D060C7DB3970F85A6E1E4C7"
+	"ABF5AE8CDB0933D71E8C94E04A25619DCEE3D2261AD2EE6BF12FFA06D98A0864"
+	"D87602733EC86A64521F2B18177B200CBBE117577A615D6C770988C0BAD946E2"
+	"08E24FA074E5AB3143DB5BFCE0FD108E4B82D120A92108011A723C12A787E6D7"
+	"88719A10BDBA5B2699C327186AF4E23C1A946834B6150BDA2583E9CA2AD44CE8"
+	"DBBBC2DB04DE8EF92E8EFC141FBECAA6287C59474E6BC05D99B2964FA090C3A2"
+	"233BA186515BE7ED1F612970CEE2D7AFB81BDD762170481CD0069127D5B05AA9"
+	"93B4EA988D8FDDC186FFB7DC90A6C08F4DF435C934063199FFFFFFFFFFFFFFFF";
+
 struct modp {
 	int group;
 	size_t len;		/* bytes */
@@ -63,6 +98,8 @@ static const struct modp modp_groups[] = {
 	{ 2, 128, modp2_hex },
 	{ 5, 192, modp5_hex },
 	{ 14, 256, modp14_hex },
+	{ 15, 384, modp15_hex },
+	{ 16, 512, modp16_hex },
 };
 #define NGROUPS (sizeof modp_groups / sizeof modp_groups[0])
 
@@ -87,7 +124,14 @@ size_t dh_pub_len(int group)
 {
 	int i = group_index(group);
 
+	if (crypto_ecp_coord_len(group))
+		return 2 * crypto_ecp_coord_len(group);
 	return i < 0 ? 0 : modp_groups[i].len;
+}
+
+size_t dh_shared_len(int group)
+{
+	return crypto_ecp_coord_len(group) ? crypto_ecp_coord_len(group) : dh_pub_len(group);
 }
 
 bool dh_prime(int group, uint8_t *out, size_t len)
@@ -139,16 +183,17 @@ static EVP_PKEY *dh_group_params(int gi)
 	return group_params[gi];
 }
 
-/* One exchange in the smallest group, so every method DH needs (key
- * management, key exchange, the private DRBG) is fetched and cached by
- * OpenSSL before the sandbox closes. */
-static bool dh_self_test(void)
+/* One exchange in the group, so every method it needs (key management,
+ * key exchange, the private DRBG) is fetched and cached by OpenSSL
+ * before the sandbox closes. */
+static bool dh_self_test(int group)
 {
-	struct dh *a = dh_new(1), *b = dh_new(1);
-	uint8_t pa[96], pb[96], sa[96], sb[96];
-	bool ok = a && b && dh_public(a, pa, 96) && dh_public(b, pb, 96) &&
-		  dh_shared(a, pb, 96, sa, 96) && dh_shared(b, pa, 96, sb, 96) &&
-		  memcmp(sa, sb, 96) == 0;
+	struct dh *a = dh_new(group), *b = dh_new(group);
+	size_t pl = dh_pub_len(group), sl = dh_shared_len(group);
+	uint8_t pa[CRYPTO_MAX_DH], pb[CRYPTO_MAX_DH], sa[CRYPTO_MAX_DH], sb[CRYPTO_MAX_DH];
+	bool ok = a && b && dh_public(a, pa, pl) && dh_public(b, pb, pl) &&
+		  dh_shared(a, pb, pl, sa, sl) && dh_shared(b, pa, pl, sb, sl) &&
+		  memcmp(sa, sb, sl) == 0;
 
 	dh_free(a);
 	dh_free(b);
@@ -160,11 +205,12 @@ void crypto_dh_preload(void)
 	for (size_t i = 0; i < NGROUPS; i++)
 		if (!dh_group_params((int)i))
 			fatal("crypto: cannot build DH group %d", modp_groups[i].group);
-	if (!dh_self_test())
+	/* The smallest MODP group and every ECP curve (each has its own code). */
+	if (!dh_self_test(1) || !dh_self_test(19) || !dh_self_test(20) || !dh_self_test(21))
 		fatal("crypto: DH self-test failed");
 }
 
-static struct dh *dh_wrap(int gi, EVP_PKEY *key)
+static struct dh *dh_wrap(int group, EVP_PKEY *key)
 {
 	struct dh *d;
 
@@ -175,8 +221,8 @@ static struct dh *dh_wrap(int gi, EVP_PKEY *key)
 		EVP_PKEY_free(key);
 		return NULL;
 	}
-	d->group = modp_groups[gi].group;
-	d->len = modp_groups[gi].len;
+	d->group = group;
+	d->len = dh_pub_len(group);
 	d->key = key;
 	return d;
 }
@@ -187,16 +233,18 @@ struct dh *dh_new(int group)
 	EVP_PKEY *params, *key = NULL;
 	EVP_PKEY_CTX *ctx;
 
+	if (crypto_ecp_coord_len(group))
+		return dh_wrap(group, crypto_ecp_generate(group));
 	if (gi < 0 || !(params = dh_group_params(gi)))
 		return NULL;
 	ctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
 	if (!ctx || EVP_PKEY_keygen_init(ctx) <= 0 || EVP_PKEY_generate(ctx, &key) <= 0)
 		key = NULL;
 	EVP_PKEY_CTX_free(ctx);
-	return dh_wrap(gi, key);
+	return dh_wrap(group, key);
 }
 
-struct dh *dh_new_with_private(int group, const uint8_t *priv, size_t len)
+static struct dh *modp_new_with_private(int group, const uint8_t *priv, size_t len)
 {
 	int gi = group_index(group);
 	BIGNUM *x, *p = NULL, *g = BN_new(), *y = BN_new();
@@ -213,7 +261,14 @@ struct dh *dh_new_with_private(int group, const uint8_t *priv, size_t len)
 	BN_free(p);
 	BN_free(g);
 	BN_free(y);
-	return gi < 0 ? NULL : dh_wrap(gi, key);
+	return gi < 0 ? NULL : dh_wrap(group, key);
+}
+
+struct dh *dh_new_with_private(int group, const uint8_t *priv, size_t len)
+{
+	if (crypto_ecp_coord_len(group))
+		return dh_wrap(group, crypto_ecp_from_private(group, priv, len));
+	return modp_new_with_private(group, priv, len);
 }
 
 bool dh_public(struct dh *d, uint8_t *out, size_t len)
@@ -221,6 +276,8 @@ bool dh_public(struct dh *d, uint8_t *out, size_t len)
 	BIGNUM *pub = NULL;
 	bool ok;
 
+	if (d && crypto_ecp_coord_len(d->group))
+		return crypto_ecp_public(d->key, d->group, out, len);
 	if (!d || len != d->len || !EVP_PKEY_get_bn_param(d->key, OSSL_PKEY_PARAM_PUB_KEY, &pub))
 		return false;
 	ok = BN_bn2binpad(pub, out, (int)len) == (int)len;
@@ -245,6 +302,8 @@ bool dh_shared(struct dh *d, const uint8_t *peer, size_t peer_len, uint8_t *out,
 	size_t outl = len;
 	bool ok;
 
+	if (d && crypto_ecp_coord_len(d->group))
+		return crypto_ecp_shared(d->key, d->group, peer, peer_len, out, len);
 	/* RFC 2409 section 5: KE data MUST be the length of the prime. */
 	if (!d || peer_len != d->len || len != d->len)
 		return false;

@@ -182,6 +182,9 @@ struct ipc_shutdown {
 };
 
 /* ---- authentication ---- */
+/* The longest RADIUS State attribute carried (an attribute holds 253). */
+#define IPC_RADIUS_STATE_MAX	128
+
 struct ipc_auth {
 	uint64_t sid;
 	char user[NAME_LEN];
@@ -191,9 +194,15 @@ struct ipc_auth {
 	uint32_t peer_addr;		/* network byte order */
 	uint16_t peer_port;
 	uint8_t pad[2];
+	/* The answer to an Access-Challenge: its State, echoed (0: none). */
+	uint16_t state_len;
+	uint8_t pad2[6];
+	uint8_t state[IPC_RADIUS_STATE_MAX];
 };
 
-enum auth_result { AUTH_OK = 0, AUTH_REJECT = 1, AUTH_ERROR = 2 };
+/* AUTH_CHALLENGE: RADIUS Access-Challenge; message is the prompt, state
+ * goes back with the user's answer in the next ipc_auth. */
+enum auth_result { AUTH_OK = 0, AUTH_REJECT = 1, AUTH_ERROR = 2, AUTH_CHALLENGE = 3 };
 
 struct ipc_auth_ans {
 	uint64_t sid;
@@ -211,6 +220,10 @@ struct ipc_auth_ans {
 	uint16_t class_len;
 	uint8_t pad2[6];
 	char acct_session_id[32];	/* chosen by authd for this session */
+	/* AUTH_CHALLENGE: the RADIUS State attribute (RFC 2865 5.24) */
+	uint16_t state_len;
+	uint8_t pad3[6];
+	uint8_t state[IPC_RADIUS_STATE_MAX];
 };
 
 /* ---- address leases ---- */

@@ -65,10 +65,11 @@ void pool_answer_lease(struct pool_set *s, const struct ipc_lease *req,
 		ans->status = -2;
 		return;
 	}
-	if (pool_alloc(p, req->sid, &addr) < 0) {
+	if (pool_alloc_prefer(p, req->sid, pool_sticky_get(s, req->user, p->name), &addr) < 0) {
 		ans->status = -1;
 		return;
 	}
+	pool_sticky_set(s, req->user, p->name, addr);
 	ans->addr = htonl(addr);
 	ans->mask = htonl(p->mask);
 }
@@ -162,7 +163,9 @@ int pool_reload(struct pool_set *s, const struct conf *c, int db)
 	 * carried where they still fit */
 	fresh.fixed = s->fixed, fresh.n_fixed = s->n_fixed, fresh.cap_fixed = s->cap_fixed;
 	fresh.owners = s->owners, fresh.n_owners = s->n_owners, fresh.cap_owners = s->cap_owners;
-	s->fixed = NULL, s->owners = NULL;
+	fresh.sticky = s->sticky, fresh.n_sticky = s->n_sticky, fresh.cap_sticky = s->cap_sticky;
+	fresh.next_sticky = s->next_sticky;
+	s->fixed = NULL, s->owners = NULL, s->sticky = NULL;
 	pool_set_carry(&fresh, s, lost, &x);
 	pool_fixed_rehome(&fresh, lost, &x);
 	pool_set_free(s);

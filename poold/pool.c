@@ -67,6 +67,7 @@ void pool_set_free(struct pool_set *s)
 	free(s->pools);
 	free(s->fixed);
 	free(s->owners);
+	free(s->sticky);
 	memset(s, 0, sizeof *s);
 }
 
@@ -139,6 +140,17 @@ int pool_alloc(struct pool *p, uint64_t sid, uint32_t *addr)
 		}
 	}
 	return -1;
+}
+
+int pool_alloc_prefer(struct pool *p, uint64_t sid, uint32_t pref, uint32_t *addr)
+{
+	if (pref && find_sid(p, sid) < 0 && pool_addr_usable(p, pref) &&
+	    !bit_get(p->bits, pref - p->first)) {
+		pool_take_index(p, pref - p->first, sid);
+		*addr = pref;
+		return 0;
+	}
+	return pool_alloc(p, sid, addr);
 }
 
 bool pool_release(struct pool *p, uint32_t addr, uint64_t sid)

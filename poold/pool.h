@@ -35,6 +35,16 @@ struct pool_owner {
 	char user[NAME_LEN];
 };
 
+/* The address a user last had in a pool: handed out again while free. */
+struct pool_sticky {
+	char user[NAME_LEN];
+	char pool[POOL_LEN];
+	uint32_t addr;			/* host order */
+};
+
+/* Remembered users; beyond this the oldest entries are overwritten. */
+#define POOL_STICKY_MAX	65536
+
 struct pool_set {
 	struct pool *pools;
 	int n;
@@ -42,6 +52,8 @@ struct pool_set {
 	int n_fixed, cap_fixed;
 	struct pool_owner *owners;	/* user of every live lease's sid */
 	int n_owners, cap_owners;
+	struct pool_sticky *sticky;	/* user -> last address, per pool */
+	int n_sticky, cap_sticky, next_sticky;
 };
 
 /* ipc_lease_ans.status: the wanted address is leased to another session. */
@@ -63,6 +75,8 @@ uint32_t pool_capacity(const struct pool *p);
  * A sid that already holds an address of this pool gets the same one.
  * Returns 0, or -1 when the pool is exhausted. */
 int pool_alloc(struct pool *p, uint64_t sid, uint32_t *addr);
+/* Like pool_alloc, but pref (host order, 0 = none) first if it is free. */
+int pool_alloc_prefer(struct pool *p, uint64_t sid, uint32_t pref, uint32_t *addr);
 /* Index i (address first + i) of p: leased?  And marks it leased to sid. */
 bool pool_leased(const struct pool *p, uint32_t i);
 void pool_take_index(struct pool *p, uint32_t i, uint64_t sid);
@@ -90,6 +104,11 @@ void pool_fixed_rehome(struct pool_set *s, pool_visit_fn fn, void *arg);
 void pool_owner_set(struct pool_set *s, uint64_t sid, const char *user);
 const char *pool_owner(const struct pool_set *s, uint64_t sid);
 void pool_owner_drop(struct pool_set *s, uint64_t sid);
+
+/* Sticky addresses (sticky.c): remember user's address in pool; the
+ * address user last had in pool (host order), 0 if none is known. */
+void pool_sticky_set(struct pool_set *s, const char *user, const char *pool, uint32_t addr);
+uint32_t pool_sticky_get(const struct pool_set *s, const char *user, const char *pool);
 
 /* Calls fn for, and frees, every lease whose sid >> 56 == ike_index. */
 int pool_release_worker(struct pool_set *s, int ike_index, pool_visit_fn fn, void *arg);

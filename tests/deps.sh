@@ -8,7 +8,7 @@ PKGS="gcc make pkg-config libssl-dev libsodium-dev libsqlite3-dev libseccomp-dev
       libcharon-extra-plugins libcharon-extauth-plugins
       libstrongswan-standard-plugins libstrongswan-extra-plugins
       freeradius freeradius-utils iperf3 tshark nftables iproute2 iputils-ping
-      bc python3 python3-scapy openssl util-linux procps psmisc"
+      bc python3 python3-scapy openssl util-linux procps psmisc conntrack"
 missing=()
 for p in $PKGS; do
 	st=$(dpkg-query -W -f='${db:Status-Status}' "$p" 2>/dev/null || true)

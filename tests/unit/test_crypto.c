@@ -1,7 +1,7 @@
 /* lib/crypto: hashes and HMAC against FIPS 180 / RFC 2202 / RFC 4231
  * vectors, CBC against NIST SP 800-38A and openssl-enc vectors (with the
  * IKEv1 IV chaining), MODP DH against python3-computed g^x mod p
- * (tests/kat/ikev1_kat.sh). */
+ * (tests/kat/ikev1_kat.sh), ECP DH against RFC 5903 section 8. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -228,33 +228,169 @@ static void test_dh_known_answers(void **state)
 	}
 }
 
+/* RFC 5903 section 8: i, r, g^i = (gix, giy), g^r = (grx, gry) and
+ * g^ir's x coordinate, for the 256-, 384- and 521-bit ECP groups. */
+static const struct kat_ecp {
+	int group;
+	const char *i, *r, *gi, *gr, *girx;
+} kat_ecp[] = {
+	{ 19,
+	  "C88F01F510D9AC3F70A292DAA2316DE544E9AAB8AFE84049C62A9C57862D1433",
+	  "C6EF9C5D78AE012A011164ACB397CE2088685D8F06BF9BE0B283AB46476BEE53",
+	  "DAD0B65394221CF9B051E1FECA5787D098DFE637FC90B9EF945D0C3772581180"
+	  "5271A0461CDB8252D61F1C456FA3E59AB1F45B33ACCF5F58389E0577B8990BB3",
+	  "D12DFB5289C8D4F81208B70270398C342296970A0BCCB74C736FC7554494BF63"
+	  "56FBF3CA366CC23E8157854C13C58D6AAC23F046ADA30F8353E74F33039872AB",
+	  "D6840F6B42F6EDAFD13116E0E12565202FEF8E9ECE7DCE03812464D04B9442DE" },
+	{ 20,
+	  "099F3C7034D4A2C699884D73A375A67F7624EF7C6B3C0F160647B67414DCE655"
+	  "E35B538041E649EE3FAEF896783AB194",
+	  "41CB0779B4BDB85D47846725FBEC3C9430FAB46CC8DC5060855CC9BDA0AA2942"
+	  "E0308312916B8ED2960E4BD55A7448FC",
+	  "667842D7D180AC2CDE6F74F37551F55755C7645C20EF73E31634FE72B4C55EE6"
+	  "DE3AC808ACB4BDB4C88732AEE95F41AA9482ED1FC0EEB9CAFC4984625CCFC23F"
+	  "65032149E0E144ADA024181535A0F38EEB9FCFF3C2C947DAE69B4C634573A81C",
+	  "E558DBEF53EECDE3D3FCCFC1AEA08A89A987475D12FD950D83CFA41732BC509D"
+	  "0D1AC43A0336DEF96FDA41D0774A3571DCFBEC7AACF3196472169E838430367F"
+	  "66EEBE3C6E70C416DD5F0C68759DD1FFF83FA40142209DFF5EAAD96DB9E6386C",
+	  "11187331C279962D93D604243FD592CB9D0A926F422E47187521287E7156C5C4"
+	  "D603135569B9E9D09CF5D4A270F59746" },
+	{ 21,
+	  "0037ADE9319A89F4DABDB3EF411AACCCA5123C61ACAB57B5393DCE47608172A0"
+	  "95AA85A30FE1C2952C6771D937BA9777F5957B2639BAB072462F68C27A57382D"
+	  "4A52",
+	  "0145BA99A847AF43793FDD0E872E7CDFA16BE30FDC780F97BCCC3F078380201E"
+	  "9C677D600B343757A3BDBF2A3163E4C2F869CCA7458AA4A4EFFC311F5CB15168"
+	  "5EB9",
+	  "0015417E84DBF28C0AD3C278713349DC7DF153C897A1891BD98BAB4357C9ECBE"
+	  "E1E3BF42E00B8E380AEAE57C2D107564941885942AF5A7F4601723C4195D176C"
+	  "ED3E017CAE20B6641D2EEB695786D8C946146239D099E18E1D5A514C739D7CB4"
+	  "A10AD8A788015AC405D7799DC75E7B7D5B6CF2261A6A7F1507438BF01BEB6CA3"
+	  "926F9582",
+	  "00D0B3975AC4B799F5BEA16D5E13E9AF971D5E9B984C9F39728B5E5739735A21"
+	  "9B97C356436ADC6E95BB0352F6BE64A6C2912D4EF2D0433CED2B6171640012D9"
+	  "460F015C68226383956E3BD066E797B623C27CE0EAC2F551A10C2C724D985207"
+	  "7B87220B6536C5C408A1D2AEBB8E86D678AE49CB57091F4732296579AB44FCD1"
+	  "7F0FC56A",
+	  "01144C7D79AE6956BC8EDB8E7C787C4521CB086FA64407F97894E5E6B2D79B04"
+	  "D1427E73CA4BAA240A34786859810C06B3C715A3A8CC3151F2BEE417996D19F3"
+	  "DDEA" },
+};
+
+/* Both sides of each RFC 5903 exchange: public values with their
+ * leading zero octets (P-521) and the x-only shared secret. */
+static void test_ecp_known_answers(void **state)
+{
+	(void)state;
+	for (size_t k = 0; k < sizeof kat_ecp / sizeof kat_ecp[0]; k++) {
+		const struct kat_ecp *v = &kat_ecp[k];
+		size_t len = dh_pub_len(v->group), slen = dh_shared_len(v->group);
+		uint8_t i[66], r[66], gi[132], gr[132], s[66];
+		struct dh *a, *b;
+
+		assert_int_equal(len, strlen(v->gi) / 2);
+		assert_int_equal(slen, strlen(v->girx) / 2);
+		a = dh_new_with_private(v->group, i, unhex(v->i, i, sizeof i));
+		b = dh_new_with_private(v->group, r, unhex(v->r, r, sizeof r));
+		assert_non_null(a);
+		assert_non_null(b);
+		assert_true(dh_public(a, gi, len));
+		assert_hex(gi, len, v->gi);
+		assert_true(dh_public(b, gr, len));
+		assert_hex(gr, len, v->gr);
+		assert_true(dh_shared(a, gr, len, s, slen));
+		assert_hex(s, slen, v->girx);
+		memset(s, 0, sizeof s);
+		assert_true(dh_shared(b, gi, len, s, slen));
+		assert_hex(s, slen, v->girx);
+		assert_false(dh_shared(a, gr, len, s, len));	/* x only, not x | y */
+		assert_false(dh_shared(a, gr, len - 1, s, slen));
+		dh_free(a);
+		dh_free(b);
+	}
+}
+
+/* A point off the curve (y changed) or the all-zero "point" is refused. */
+static void test_ecp_rejects_bad_peer(void **state)
+{
+	(void)state;
+	uint8_t peer[64], s[32];
+	struct dh *d = dh_new(19), *e = dh_new(19);
+
+	assert_non_null(d);
+	assert_non_null(e);
+	assert_int_equal(dh_pub_len(19), 64);
+	assert_true(dh_public(e, peer, 64));
+	assert_true(dh_shared(d, peer, 64, s, 32));
+	peer[63] ^= 1;
+	assert_false(dh_shared(d, peer, 64, s, 32));
+	memset(peer, 0, sizeof peer);
+	assert_false(dh_shared(d, peer, 64, s, 32));
+	assert_false(dh_prime(19, peer, 64));
+	dh_free(d);
+	dh_free(e);
+}
+
+/* The RFC 3526 primes 15 and 16: prime, full length, and of the form
+ * 2^N - 2^(N-64) - 1 + 2^64 * (...): the top and bottom 64 bits all ones. */
+static void test_dh_primes_3526(void **state)
+{
+	(void)state;
+	static const uint8_t ones[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const struct { int group; size_t len; const char *tail; } g[] = {
+		{ 15, 384, "E0FD108E4B82D120A93AD2CAFFFFFFFFFFFFFFFF" },
+		{ 16, 512, "90A6C08F4DF435C934063199FFFFFFFFFFFFFFFF" },
+	};
+
+	for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
+		uint8_t p[CRYPTO_MAX_DH];
+		BIGNUM *bn;
+
+		assert_int_equal(dh_pub_len(g[i].group), g[i].len);
+		assert_true(dh_prime(g[i].group, p, g[i].len));
+		assert_memory_equal(p, ones, 8);
+		assert_hex(p + g[i].len - 20, 20, g[i].tail);	/* as printed in RFC 3526 */
+		bn = BN_bin2bn(p, (int)g[i].len, NULL);
+		assert_non_null(bn);
+		assert_int_equal(BN_num_bits(bn), (int)g[i].len * 8);
+		assert_int_equal(BN_check_prime(bn, NULL, NULL), 1);
+		BN_free(bn);
+	}
+}
+
 static void test_dh_random_parties(void **state)
 {
 	(void)state;
-	static const struct { int group; size_t len; } g[] = { { 1, 96 }, { 2, 128 }, { 5, 192 },
-								 { 14, 256 } };
+	static const struct { int group; size_t len, slen; } g[] = {
+		{ 1, 96, 96 }, { 2, 128, 128 }, { 5, 192, 192 }, { 14, 256, 256 },
+		{ 15, 384, 384 }, { 16, 512, 512 }, { 19, 64, 32 }, { 20, 96, 48 },
+		{ 21, 132, 66 },
+	};
 
 	for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
 		uint8_t pa[CRYPTO_MAX_DH], pb[CRYPTO_MAX_DH], sa[CRYPTO_MAX_DH], sb[CRYPTO_MAX_DH];
 		struct dh *a = dh_new(g[i].group), *b = dh_new(g[i].group);
-		size_t len = dh_pub_len(g[i].group);
+		size_t len = dh_pub_len(g[i].group), slen = dh_shared_len(g[i].group);
 
 		assert_int_equal(len, g[i].len);
+		assert_int_equal(slen, g[i].slen);
 		assert_non_null(a);
 		assert_non_null(b);
 		assert_true(dh_public(a, pa, len));
 		assert_true(dh_public(b, pb, len));
 		assert_memory_not_equal(pa, pb, len);
 		assert_false(dh_public(a, pa, len - 1));
-		assert_true(dh_shared(a, pb, len, sa, len));
-		assert_true(dh_shared(b, pa, len, sb, len));
-		assert_memory_equal(sa, sb, len);
+		assert_true(dh_shared(a, pb, len, sa, slen));
+		assert_true(dh_shared(b, pa, len, sb, slen));
+		assert_memory_equal(sa, sb, slen);
 		dh_free(a);
 		dh_free(b);
 	}
 	assert_null(dh_new(3));
 	assert_int_equal(dh_pub_len(3), 0);
-	assert_int_equal(dh_pub_len(15), 0);
+	assert_int_equal(dh_shared_len(3), 0);
+	assert_null(dh_new(24));	/* 2048-bit MODP with 256-bit subgroup: not yet */
+	assert_int_equal(dh_pub_len(24), 0);
 }
 
 /* Peer values outside 1 < y < p-1 and short values are refused. */
@@ -355,6 +491,9 @@ int main(void)
 		cmocka_unit_test(test_dh_known_answers),
 		cmocka_unit_test(test_dh_random_parties),
 		cmocka_unit_test(test_dh_rejects_bad_peer),
+		cmocka_unit_test(test_dh_primes_3526),
+		cmocka_unit_test(test_ecp_known_answers),
+		cmocka_unit_test(test_ecp_rejects_bad_peer),
 		cmocka_unit_test(test_random_bytes),
 		cmocka_unit_test(test_works_after_chroot),
 	};
