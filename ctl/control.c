@@ -8,6 +8,7 @@
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -136,6 +137,15 @@ int ctl_logoff(const struct ctl_opts *o, const char *by, const char *arg)
 
 	if (strcmp(by, "name") == 0) {
 		req.cmd = CTL_LOGOFF_NAME;
+		ipc_strcpy(req.arg, sizeof req.arg, arg);
+	} else if (strcmp(by, "ipaddress") == 0) {
+		struct in_addr a;
+
+		if (inet_pton(AF_INET, arg, &a) != 1) {
+			fprintf(stderr, "ravpnctl: bad address: %s\n", arg);
+			return -1;
+		}
+		req.cmd = CTL_LOGOFF_ADDR;
 		ipc_strcpy(req.arg, sizeof req.arg, arg);
 	} else if (strcmp(by, "index") == 0) {
 		req.cmd = CTL_LOGOFF_SID;

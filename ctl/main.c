@@ -21,7 +21,7 @@ static void usage(FILE *f)
 		"  stats                      (per ESP worker: packets, bytes, drops)\n"
 		"  show crypto isakmp sa [detail]\n"
 		"  show crypto ipsec sa [peer ADDRESS]\n"
-		"  vpn-sessiondb logoff name USER | index N | all\n"
+		"  vpn-sessiondb logoff name USER | index N | ipaddress A | all\n"
 		"  reload\n"
 		"  hash-password [PASSWORD]   (reads stdin when not given)\n"
 		"defaults: --db %s --socket %s --config %s\n",
@@ -64,7 +64,7 @@ static int cmd_logoff(const struct ctl_opts *o, int n, char **w)
 {
 	if (n == 1 && is(w[0], "all"))
 		return ctl_logoff(o, "all", NULL);
-	if (n == 2 && (is(w[0], "name") || is(w[0], "index")))
+	if (n == 2 && (is(w[0], "name") || is(w[0], "index") || is(w[0], "ipaddress")))
 		return ctl_logoff(o, w[0], w[1]);
 	return bad_command();
 }

@@ -91,6 +91,8 @@ static void add_policy(struct ike_sa *sa, struct v1_out *o, const struct conf_gr
 		return;
 	for (int i = 0; i < gp->n_dns && wanted(sa, CA_IP4_DNS); i++)
 		v1_out_attr_var(o, CA_IP4_DNS, &gp->dns[i], 4);
+	for (int i = 0; i < gp->n_wins && wanted(sa, CA_IP4_NBNS); i++)
+		v1_out_attr_var(o, CA_IP4_NBNS, &gp->wins[i], 4);
 	if (gp->domain[0] && wanted(sa, CA_UNITY_DEF_DOMAIN))
 		v1_out_attr_var(o, CA_UNITY_DEF_DOMAIN, gp->domain, (uint16_t)strlen(gp->domain));
 	if (gp->banner[0] && wanted(sa, CA_UNITY_BANNER))

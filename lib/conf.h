@@ -94,6 +94,8 @@ struct conf_group_policy {		/* group-policy NAME internal / attributes */
 	char name[CONF_NAME];
 	uint32_t dns[2];
 	int n_dns;
+	uint32_t wins[2];		/* wins-server value A [B] */
+	int n_wins;
 	char domain[128];		/* default-domain value D */
 	int split_policy;		/* enum split_policy */
 	char split_acl[CONF_NAME];	/* split-tunnel-network-list value ACL */

@@ -87,25 +87,40 @@ static bool value_or_none(struct conf_parser *p, const struct conf_line *l, bool
 	return !*none || conf_end(p, l, 2);
 }
 
-static bool sub_dns_server(struct conf_parser *p, const struct conf_line *l)
+/* `value A [B]` or `none` into up to two addresses. */
+static bool servers_at(struct conf_parser *p, const struct conf_line *l, uint32_t out[2], int *n)
 {
-	struct conf_group_policy *g = cur_gp(p);
 	bool none;
 
 	if (!value_or_none(p, l, &none))
 		return false;
-	g->n_dns = 0;
+	*n = 0;
 	if (none)
 		return true;
-	if (!conf_ip(p, l, 2, &g->dns[0]))
+	if (!conf_ip(p, l, 2, &out[0]))
 		return false;
-	g->n_dns = 1;
+	*n = 1;
 	if (l->n > 3) {
-		if (!conf_ip(p, l, 3, &g->dns[1]))
+		if (!conf_ip(p, l, 3, &out[1]))
 			return false;
-		g->n_dns = 2;
+		*n = 2;
 	}
 	return conf_end(p, l, 4);
+}
+
+static bool sub_dns_server(struct conf_parser *p, const struct conf_line *l)
+{
+	struct conf_group_policy *g = cur_gp(p);
+
+	return servers_at(p, l, g->dns, &g->n_dns);
+}
+
+/* wins-server value A [B] | none: INTERNAL_IP4_NBNS in mode-config */
+static bool sub_wins_server(struct conf_parser *p, const struct conf_line *l)
+{
+	struct conf_group_policy *g = cur_gp(p);
+
+	return servers_at(p, l, g->wins, &g->n_wins);
 }
 
 static bool valid_domain(const struct conf_tok *t)
@@ -247,6 +262,7 @@ const struct conf_cmd conf_gp_subs[] = {
 	{ "vpn-simultaneous-logins", sub_simultaneous },
 	{ "vpn-session-timeout", sub_session_timeout },
 	{ "dns-server", sub_dns_server },
+	{ "wins-server", sub_wins_server },
 	{ "default-domain", sub_default_domain },
 	{ "split-tunnel-policy", sub_split_policy },
 	{ "split-tunnel-network-list", sub_split_list },

@@ -463,7 +463,8 @@ struct ipc_db_worker_stats {
 };
 
 /* ---- control socket ---- */
-enum ctl_cmd { CTL_LOGOFF_NAME = 1, CTL_LOGOFF_SID, CTL_LOGOFF_ALL, CTL_RELOAD, CTL_PING };
+enum ctl_cmd { CTL_LOGOFF_NAME = 1, CTL_LOGOFF_SID, CTL_LOGOFF_ALL, CTL_RELOAD, CTL_PING,
+	       CTL_LOGOFF_ADDR };	/* CTL_LOGOFF_ADDR: arg is the assigned address */
 
 struct ipc_ctl {
 	uint32_t cmd;			/* enum ctl_cmd */

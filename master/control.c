@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -62,7 +63,10 @@ static void ctl_fill_logoff(struct ipc_logoff *lo, const struct ipc_ctl *c)
 {
 	memset(lo, 0, sizeof *lo);
 	lo->by = c->cmd == CTL_LOGOFF_NAME ? LOGOFF_NAME :
-		 c->cmd == CTL_LOGOFF_SID ? LOGOFF_SID : LOGOFF_ALL;
+		 c->cmd == CTL_LOGOFF_SID ? LOGOFF_SID :
+		 c->cmd == CTL_LOGOFF_ADDR ? LOGOFF_ADDR : LOGOFF_ALL;
+	if (c->cmd == CTL_LOGOFF_ADDR && inet_pton(AF_INET, c->arg, &lo->addr) != 1)
+		lo->addr = 0;		/* matches no session */
 	lo->sid = c->sid;
 	ipc_strcpy(lo->user, sizeof lo->user, c->arg);
 	ipc_strcpy(lo->cause, sizeof lo->cause, "admin");
@@ -84,6 +88,8 @@ static void ctl_logoff(struct master *m, int fd, uint32_t ctl_id, const struct i
 		log_notice("control: logoff name %s", c->arg);
 	else if (c->cmd == CTL_LOGOFF_SID)
 		log_notice("control: logoff sid %016llx", (unsigned long long)c->sid);
+	else if (c->cmd == CTL_LOGOFF_ADDR)
+		log_notice("control: logoff ipaddress %s", c->arg);
 	else
 		log_notice("control: logoff all");
 	for (int i = 0; i < m->n_kids; i++) {
@@ -127,6 +133,7 @@ static void ctl_command(struct master *m, int fd, uint32_t ctl_id, struct ipc_ct
 	c->arg[sizeof c->arg - 1] = 0;
 	switch (c->cmd) {
 	case CTL_LOGOFF_NAME:
+	case CTL_LOGOFF_ADDR:
 	case CTL_LOGOFF_SID:
 	case CTL_LOGOFF_ALL:
 		ctl_logoff(m, fd, ctl_id, c);

@@ -41,10 +41,14 @@ vpnc_down
 # A good file: a new user with a hash from ravpnctl, a new DNS server.
 HASH=$("$BIN/ravpnctl" hash-password erinpass)
 cp "$ROOT/etc/ravpn.conf" "$CONF"
-sed -i "s|^username dave .*|&\nusername erin password $HASH|; s|dns-server value 10.100.0.53|dns-server value 10.100.0.54|" "$CONF"
+sed -i "s|^username dave .*|&\nusername erin password $HASH|; s|dns-server value 10.100.0.53|dns-server value 10.100.0.54\n wins-server value 10.100.0.55|" "$CONF"
 check "ravpnctl reload" ctl reload
 check "reloaded: the new user connects" vpnc_up vpngroup groupsecret erin erinpass force-natt
 check "reloaded: the new DNS server is pushed" bash -c "[ '$(env_of INTERNAL_IP4_DNS)' = 10.100.0.54 ]"
+check "wins-server reaches the client (INTERNAL_IP4_NBNS)" bash -c "[ '$(env_of INTERNAL_IP4_NBNS)' = 10.100.0.55 ]"
+ERIN_ADDR=$(env_of INTERNAL_IP4_ADDRESS)
+check "logoff ipaddress $ERIN_ADDR" ctl vpn-sessiondb logoff ipaddress "$ERIN_ADDR"
+check "logoff ipaddress ends erin's session" vpnc_exited 10
 vpnc_down
 
 # Supervision: the small services come back after kill -9.
