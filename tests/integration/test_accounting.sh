@@ -14,6 +14,7 @@
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
 RADIUS=$ROOT/tests/integration/radius/radius.sh
+. "$ROOT/tests/integration/radius/acct.sh"
 RSTATE=$STATE/radius
 rad_cleanup() { "$RADIUS" stop "$RSTATE" "$NS_GW"; cleanup; }
 trap rad_cleanup EXIT
@@ -50,27 +51,6 @@ CONF
 	} >"$1"
 }
 
-# detail_records STATUS [SESSION-ID]: the accounting records FreeRADIUS
-# wrote, as JSON lines of their attributes.
-detail() {
-	cat "$RSTATE"/log/radacct/*/detail-* 2>/dev/null | /usr/bin/python3 -c '
-import sys, json
-recs, cur = [], {}
-for line in sys.stdin:
-    line = line.rstrip("\n")
-    if not line.strip():
-        if cur: recs.append(cur); cur = {}
-        continue
-    if "=" in line and line.startswith("\t"):
-        k, v = line.strip().split(" = ", 1)
-        cur[k] = v.strip("\"")
-if cur: recs.append(cur)
-st = sys.argv[1]; sid = sys.argv[2] if len(sys.argv) > 2 else None
-for r in recs:
-    if r.get("Acct-Status-Type") == st and (sid is None or r.get("Acct-Session-Id") == sid):
-        print(json.dumps(r))' "$@"
-}
-has_record() { [ -n "$(detail "$@")" ]; }
 count_records() { detail "$@" | wc -l; }
 octets() { # octets JSON-LINE Input|Output
 	/usr/bin/python3 -c 'import json,sys; r=json.loads(sys.argv[1]); d=sys.argv[2]

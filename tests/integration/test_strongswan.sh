@@ -12,46 +12,9 @@
 . "$(dirname "$0")/lib.sh"
 CONF=$ROOT/etc/ravpn.conf
 SWDIR=$ROOT/tests/integration/strongswan
-CH=$STATE/charon
-CHARON=${CHARON:-/usr/lib/ipsec/charon}
-CHARON_PID=
+. "$SWDIR/charon.sh"
 XFER_MB=${XFER_MB:-20}
 
-sw() { # sw COMMAND [ARGS]: swanctl against our charon (--uri follows the command)
-	local cmd=$1; shift
-	SWANCTL_DIR=$CH/swanctl STRONGSWAN_CONF=$CH/strongswan.conf \
-		swanctl "$cmd" --uri "unix://$CH/run/charon.vici" "$@"
-}
-
-charon_start() {
-	mkdir -p "$CH/run"
-	for d in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
-		mkdir -p "$CH/swanctl/$d"; done
-	sed -e "s|@STATE@|$CH|g" -e "s|@IKE_LOG@|${CHARON_IKE_LOG:-2}|g" \
-		"$SWDIR/strongswan.conf.in" >"$CH/strongswan.conf"
-	cp "$SWDIR/swanctl.conf" "$CH/swanctl/swanctl.conf"
-	# charon has a fixed pid file under /run: give it a private /run in
-	# the namespace's own mount namespace (ip netns exec makes one)
-	ip netns exec "$NS_CL" sh -c "mount --bind '$CH/run' /run && STRONGSWAN_CONF='$CH/strongswan.conf' exec '$CHARON'" \
-		>"$CH/charon.stderr" 2>&1 &
-	CHARON_PID=$!
-	PIDS+=("$CHARON_PID")
-	for _ in $(seq 100); do
-		[ -S "$CH/run/charon.vici" ] && sw --stats >/dev/null 2>&1 && break
-		kill -0 "$CHARON_PID" 2>/dev/null || return 1
-		sleep 0.05
-	done
-	sw --load-all --noprompt --file "$CH/swanctl/swanctl.conf" >"$CH/load.log" 2>&1
-}
-
-charon_stop() {
-	[ -n "$CHARON_PID" ] || return 0
-	kill "$CHARON_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$CHARON_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$CHARON_PID" 2>/dev/null
-	wait "$CHARON_PID" 2>/dev/null
-	CHARON_PID=
-}
 trap 'charon_stop; cleanup' EXIT
 
 # The log lines that explain a failed exchange, as TAP comments.
@@ -182,7 +145,7 @@ client_sent_no_transform() {
 topo_up || { not_ok "topology"; exit 1; }
 check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$CONF" ${RAVPND_ARGS:-}
 head -c "$((XFER_MB * 1048576))" /dev/urandom >"$STATE/random.bin"
-if ! charon_start; then
+if ! charon_start "$SWDIR/swanctl.conf"; then
 	not_ok "strongSwan charon starts in $NS_CL"
 	sed 's/^/#   /' "$CH/charon.stderr" "$CH/load.log" 2>/dev/null
 	exit 1
