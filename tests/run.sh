@@ -11,12 +11,16 @@ LOG=${TEST_LOG_DIR:-/tmp/ravpn-test-logs}
 mkdir -p "$LOG"
 PASS=0
 FAIL=0
+TODO=0
 
 count() { # reads TAP lines on stdin, echoes them, updates the counters
 	local line
 	while IFS= read -r line; do
 		echo "$line"
+		# TAP: a "# TODO" check is a known, open problem; it is shown
+		# but neither passes nor fails the run.
 		case "$line" in
+		*"# TODO"*) TODO=$((TODO + 1)) ;;
 		"ok "*) PASS=$((PASS + 1)) ;;
 		"not ok "*) FAIL=$((FAIL + 1)) ;;
 		esac
@@ -56,5 +60,6 @@ for s in tests/integration/test_*.sh; do
 	count < <(timeout 900 "$s" 2>"$LOG/$name.stderr")
 done
 
+[ "$TODO" -gt 0 ] && echo "# $TODO known problem(s) marked TODO (see the lines above)"
 echo "$PASS passed, $FAIL failed"
 [ "$FAIL" -eq 0 ]
