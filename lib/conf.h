@@ -217,4 +217,10 @@ uint32_t conf_outside_addr(const struct conf *c);
  * the configured size, 64 when not configured, 0 when disabled. */
 uint32_t conf_replay_window(const struct conf *c);
 
+/* Weak algorithms configured (DES, DH group 1, MD5, esp-null, esp-none):
+ * writes up to max lines "object: reason" to out, returns how many there
+ * are (may exceed max).  Master logs them at start and reload (conf_weak.c). */
+#define CONF_WEAK_LEN	160
+int conf_weak_algorithms(const struct conf *c, char (*out)[CONF_WEAK_LEN], int max);
+
 #endif

@@ -1,6 +1,9 @@
-/* Diffie-Hellman for IKEv1: MODP groups 1, 2, 5, 14, 15, 16 over OpenSSL 3
- * EVP_PKEY here, ECP groups 19, 20, 21 in crypto_ecp.c behind the same API.
- * The group parameters are built from the RFC primes with generator 2;
+/* Diffie-Hellman for IKEv1: MODP groups 1, 2, 5, 14, 15, 16 and 24 over
+ * OpenSSL 3 EVP_PKEY here, ECP groups 19, 20, 21 in crypto_ecp.c behind the
+ * same API.  Groups 1..16 are built from the RFC primes with generator 2;
+ * group 24 (RFC 5114 2.3, a 256-bit prime-order subgroup with its own
+ * generator) is OpenSSL's named group "dh_2048_256", so q is known and
+ * every peer value is checked to lie in the subgroup;
  * public values and shared secrets are always modulus-length, left-padded
  * with zeros, as RFC 2409 section 5 requires on the wire and in g^xy. */
 #include "crypto.h"
@@ -90,16 +93,18 @@ static const char modp16_hex[] =
 struct modp {
 	int group;
 	size_t len;		/* bytes */
-	const char *hex;
+	const char *hex;	/* the prime, generator 2; NULL: named */
+	const char *named;	/* OpenSSL's name of a group with p, q, g */
 };
 
 static const struct modp modp_groups[] = {
-	{ 1, 96, modp1_hex },
-	{ 2, 128, modp2_hex },
-	{ 5, 192, modp5_hex },
-	{ 14, 256, modp14_hex },
-	{ 15, 384, modp15_hex },
-	{ 16, 512, modp16_hex },
+	{ 1, 96, modp1_hex, NULL },
+	{ 2, 128, modp2_hex, NULL },
+	{ 5, 192, modp5_hex, NULL },
+	{ 14, 256, modp14_hex, NULL },
+	{ 15, 384, modp15_hex, NULL },
+	{ 16, 512, modp16_hex, NULL },
+	{ 24, 256, NULL, "dh_2048_256" },
 };
 #define NGROUPS (sizeof modp_groups / sizeof modp_groups[0])
 
@@ -134,32 +139,60 @@ size_t dh_shared_len(int group)
 	return crypto_ecp_coord_len(group) ? crypto_ecp_coord_len(group) : dh_pub_len(group);
 }
 
+static EVP_PKEY *dh_group_params(int gi);
+
+/* The group's prime and generator as BIGNUMs (the caller frees them):
+ * from the RFC text, or from OpenSSL's copy of a named group. */
+static bool group_pg(int gi, BIGNUM **p, BIGNUM **g)
+{
+	const struct modp *m = &modp_groups[gi];
+	EVP_PKEY *params;
+
+	*p = *g = NULL;
+	if (m->hex)
+		return BN_hex2bn(p, m->hex) && (*g = BN_new()) && BN_set_word(*g, 2);
+	params = dh_group_params(gi);
+	return params && EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_P, p) &&
+	       EVP_PKEY_get_bn_param(params, OSSL_PKEY_PARAM_FFC_G, g);
+}
+
 bool dh_prime(int group, uint8_t *out, size_t len)
 {
 	int i = group_index(group);
-	BIGNUM *p = NULL;
+	BIGNUM *p = NULL, *g = NULL;
 	bool ok;
 
-	if (i < 0 || len != modp_groups[i].len || !BN_hex2bn(&p, modp_groups[i].hex))
+	if (i < 0 || len != modp_groups[i].len)
 		return false;
-	ok = BN_bn2binpad(p, out, (int)len) == (int)len;
+	ok = group_pg(i, &p, &g) && BN_bn2binpad(p, out, (int)len) == (int)len;
 	BN_free(p);
+	BN_free(g);
 	return ok;
 }
 
-/* An EVP_PKEY "DH" from the group's p and g plus, optionally, a public
- * and a private value; selection says which parts fromdata takes. */
+/* Pushes the domain parameters: p and g, or the group's name. */
+static bool push_domain(OSSL_PARAM_BLD *bld, int gi, BIGNUM **p, BIGNUM **g)
+{
+	const struct modp *m = &modp_groups[gi];
+
+	if (!m->hex)
+		return OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, m->named, 0);
+	return BN_hex2bn(p, m->hex) && (*g = BN_new()) && BN_set_word(*g, 2) &&
+	       OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, *p) &&
+	       OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, *g);
+}
+
+/* An EVP_PKEY "DH" from the group's domain parameters plus, optionally,
+ * a public and a private value; selection says which parts fromdata takes. */
 static EVP_PKEY *dh_pkey_build(int gi, const BIGNUM *pub, const BIGNUM *priv, int selection)
 {
 	OSSL_PARAM_BLD *bld = OSSL_PARAM_BLD_new();
-	BIGNUM *p = NULL, *g = BN_new();
+	BIGNUM *p = NULL, *g = NULL;
 	OSSL_PARAM *params = NULL;
 	EVP_PKEY_CTX *ctx = NULL;
 	EVP_PKEY *pkey = NULL;
 
-	if (!bld || !g || !BN_hex2bn(&p, modp_groups[gi].hex) || !BN_set_word(g, 2) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_P, p) ||
-	    !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_FFC_G, g) ||
+	if (!bld || !push_domain(bld, gi, &p, &g) ||
 	    (pub && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PUB_KEY, pub)) ||
 	    (priv && !OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv)) ||
 	    !(params = OSSL_PARAM_BLD_to_param(bld)) ||
@@ -205,8 +238,9 @@ void crypto_dh_preload(void)
 	for (size_t i = 0; i < NGROUPS; i++)
 		if (!dh_group_params((int)i))
 			fatal("crypto: cannot build DH group %d", modp_groups[i].group);
-	/* The smallest MODP group and every ECP curve (each has its own code). */
-	if (!dh_self_test(1) || !dh_self_test(19) || !dh_self_test(20) || !dh_self_test(21))
+	/* The smallest MODP group, the named one and every ECP curve (each has
+	 * its own code). */
+	if (!dh_self_test(1) || !dh_self_test(24) || !dh_self_test(19) || !dh_self_test(20) || !dh_self_test(21))
 		fatal("crypto: DH self-test failed");
 }
 
@@ -247,14 +281,13 @@ struct dh *dh_new(int group)
 static struct dh *modp_new_with_private(int group, const uint8_t *priv, size_t len)
 {
 	int gi = group_index(group);
-	BIGNUM *x, *p = NULL, *g = BN_new(), *y = BN_new();
+	BIGNUM *x, *p = NULL, *g = NULL, *y = BN_new();
 	BN_CTX *bnctx = BN_CTX_new();
 	EVP_PKEY *key = NULL;
 
 	x = gi < 0 || len == 0 ? NULL : BN_bin2bn(priv, (int)len, NULL);
 	/* fromdata does not derive the public value: compute g^x mod p. */
-	if (x && g && y && bnctx && BN_hex2bn(&p, modp_groups[gi].hex) && BN_set_word(g, 2) &&
-	    BN_mod_exp(y, g, x, p, bnctx))
+	if (x && y && bnctx && group_pg(gi, &p, &g) && BN_mod_exp(y, g, x, p, bnctx))
 		key = dh_pkey_build(gi, y, x, EVP_PKEY_KEYPAIR);
 	BN_CTX_free(bnctx);
 	BN_clear_free(x);

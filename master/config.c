@@ -47,6 +47,18 @@ out:
 	return text;
 }
 
+/* Configured weak algorithms are taken but named, one line each. */
+static void cfg_log_weak(const char *path, const struct conf *c)
+{
+	char weak[16][CONF_WEAK_LEN];
+	int n = conf_weak_algorithms(c, weak, 16);
+
+	for (int i = 0; i < n && i < 16; i++)
+		log_warn("config %s: %s (configured explicitly; prefer a stronger algorithm)", path, weak[i]);
+	if (n > 16)
+		log_warn("config %s: %d more weak algorithms", path, n - 16);
+}
+
 bool master_load_config(const char *path, struct conf *out, char **text, size_t *len,
 			char *err, size_t errlen)
 {
@@ -59,6 +71,7 @@ bool master_load_config(const char *path, struct conf *out, char **text, size_t 
 		free(t);
 		return false;
 	}
+	cfg_log_weak(path, out);
 	*text = t;
 	*len = n;
 	return true;

@@ -123,6 +123,9 @@ accept amecp256 gcm-ecp256-pfs vpngroup AES-GCM-128 'AES_GCM_16_128/ECP_256/NO_E
 accept amecp384 sha1-pfs521 vpngroup AES128 'AES_CBC_128/HMAC_SHA1_96/ECP_521/NO_EXT_SEQ'
 accept mmecp521 sha1-pfs384 DefaultRAGroup AES128 'AES_CBC_128/HMAC_SHA1_96/ECP_384/NO_EXT_SEQ'
 
+# RFC 5114 group 24 (2048-bit MODP, 256-bit subgroup) for phase 1 and PFS.
+accept am24 sha1-pfs24 vpngroup AES128 'AES_CBC_128/HMAC_SHA1_96/MODP_2048_256/NO_EXT_SEQ'
+
 # Refusals.
 refuse bad-noprop sha1 "phase 1: no policy" "no proposal chosen: no client transform matches"
 refuse bad-unknown-group sha1 "phase 1: group 26" "no proposal chosen: no client transform matches"

@@ -6,7 +6,8 @@
 #     byte strings built with xxd;
 #   - MODP primes recomputed from their defining formula (RFC 2409 6.1/6.2,
 #     RFC 3526: p = 2^N - 2^(N-64) - 1 + 2^64 * ([2^(N-130) pi] + k)) and
-#     g^x mod p with python3's pow(), pi from Machin's formula;
+#     g^x mod p with python3's pow(), pi from Machin's formula; group 24's
+#     p, g, q as printed in RFC 5114 2.3 (its generator is not 2);
 #   - CBC vectors: NIST SP 800-38A F.2.1/F.2.2 (AES-128, typed from the
 #     publication and cross-checked with `openssl enc`), the others with
 #     `openssl enc -nopad`.
@@ -70,17 +71,41 @@ def priv(label, i):
     return int.from_bytes(hashlib.sha256(f"{label}{i}".encode()).digest(), "big")
 def hx(v, nbytes):
     return v.to_bytes(nbytes, "big").hex()
-for grp, (n, k) in GROUPS.items():
-    p, nb = prime(n, k), n // 8
+# Group 24, RFC 5114 section 2.3: p, g and q typed from the RFC (q checked
+# to be g's order); private values are taken below q.
+P24 = int("87A8E61D B4B6663C FFBBD19C 65195999 8CEEF608 660DD0F2 5D2CEED4 435E3B00"
+          "E00DF8F1 D61957D4 FAF7DF45 61B2AA30 16C3D911 34096FAA 3BF4296D 830E9A7C"
+          "209E0C64 97517ABD 5A8A9D30 6BCF67ED 91F9E672 5B4758C0 22E0B1EF 4275BF7B"
+          "6C5BFC11 D45F9088 B941F54E B1E59BB8 BC39A0BF 12307F5C 4FDB70C5 81B23F76"
+          "B63ACAE1 CAA6B790 2D525267 35488A0E F13C6D9A 51BFA4AB 3AD83477 96524D8E"
+          "F6A167B5 A41825D9 67E144E5 14056425 1CCACB83 E6B486F6 B3CA3F79 71506026"
+          "C0B857F6 89962856 DED4010A BD0BE621 C3A3960A 54E710C3 75F26375 D7014103"
+          "A4B54330 C198AF12 6116D227 6E11715F 693877FA D7EF09CA DB094AE9 1E1A1597".replace(" ", ""), 16)
+G24 = int("3FB32C9B 73134D0B 2E775066 60EDBD48 4CA7B18F 21EF2054 07F4793A 1A0BA125"
+          "10DBC150 77BE463F FF4FED4A AC0BB555 BE3A6C1B 0C6B47B1 BC3773BF 7E8C6F62"
+          "901228F8 C28CBB18 A55AE313 41000A65 0196F931 C77A57F2 DDF463E5 E9EC144B"
+          "777DE62A AAB8A862 8AC376D2 82D6ED38 64E67982 428EBC83 1D14348F 6F2F9193"
+          "B5045AF2 767164E1 DFC967C1 FB3F2E55 A4BD1BFF E83B9C80 D052B985 D182EA0A"
+          "DB2A3B73 13D3FE14 C8484B1E 052588B9 B7D2BBD2 DF016199 ECD06E15 57CD0915"
+          "B3353BBB 64E0EC37 7FD02837 0DF92B52 C7891428 CDC67EB6 184B523D 1DB246C3"
+          "2F630784 90F00EF8 D647D148 D4795451 5E2327CF EF98C582 664B4C0F 6CC41659".replace(" ", ""), 16)
+Q24 = int("8CF83642A709A097B447997640129DA299B1A47D1EB3750BA308B0FE64F5FBD3", 16)
+assert pow(G24, Q24, P24) == 1 and G24 != 1
+def params(grp, n, k):
+    return (P24, G24, Q24) if grp == 24 else (prime(n, k), 2, None)
+for grp, (n, k) in list(GROUPS.items()) + [(24, (2048, 0))]:
+    p, g, q = params(grp, n, k)
+    nb = n // 8
+    ok_x = lambda v: q is None or v < q
     i = 0
     while True:
         x = priv(f"ravpn-kat-x-{grp}-", i); i += 1
-        if pow(2, x, p) < 1 << (n - 8): break
+        if ok_x(x) and pow(g, x, p) < 1 << (n - 8): break
     j = 0
     while True:
         y = priv(f"ravpn-kat-y-{grp}-", j); j += 1
-        if pow(pow(2, y, p), x, p) < 1 << (n - 8): break
-    gx, gy = pow(2, x, p), pow(2, y, p)
+        if ok_x(y) and pow(pow(g, y, p), x, p) < 1 << (n - 8): break
+    gx, gy = pow(g, x, p), pow(g, y, p)
     assert pow(gy, x, p) == pow(gx, y, p)
     print(f"DH{grp}_P={hx(p, nb)} DH{grp}_X={hx(x, 32)} DH{grp}_Y={hx(y, 32)} "
           f"DH{grp}_GX={hx(gx, nb)} DH{grp}_GY={hx(gy, nb)} DH{grp}_GXY={hx(pow(gy, x, p), nb)}")
@@ -225,7 +250,7 @@ struct kat_dh {
 
 static const struct kat_dh kat_dh[] = {
 EOF
-for g in 1 2 5 14; do
+for g in 1 2 5 14 24; do
 	v=() && for f in P X Y GX GY GXY; do n=DH${g}_$f; v+=("${!n}"); done
 	printf '\t{ %s,\n\t  "%s",\n\t  "%s", "%s",\n\t  "%s",\n\t  "%s",\n\t  "%s" },\n' \
 		"$g" "${v[@]}"

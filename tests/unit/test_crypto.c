@@ -341,7 +341,7 @@ static void test_dh_random_parties(void **state)
 	static const struct { int group; size_t len, slen; } g[] = {
 		{ 1, 96, 96 }, { 2, 128, 128 }, { 5, 192, 192 }, { 14, 256, 256 },
 		{ 15, 384, 384 }, { 16, 512, 512 }, { 19, 64, 32 }, { 20, 96, 48 },
-		{ 21, 132, 66 },
+		{ 21, 132, 66 }, { 24, 256, 256 },
 	};
 
 	for (size_t i = 0; i < sizeof g / sizeof g[0]; i++) {
@@ -366,8 +366,27 @@ static void test_dh_random_parties(void **state)
 	assert_null(dh_new(3));
 	assert_int_equal(dh_pub_len(3), 0);
 	assert_int_equal(dh_shared_len(3), 0);
-	assert_null(dh_new(24));	/* 2048-bit MODP with 256-bit subgroup: not yet */
-	assert_int_equal(dh_pub_len(24), 0);
+	assert_null(dh_new(23));	/* RFC 5114 2.2: not offered */
+	assert_int_equal(dh_pub_len(23), 0);
+}
+
+/* Group 24 has a prime-order subgroup: a value in range but outside it
+ * (2, whose order is not q) is refused, a value inside is taken. */
+static void test_dh24_rejects_outside_subgroup(void **state)
+{
+	(void)state;
+	uint8_t peer[256], s[256];
+	struct dh *d = dh_new(24), *e = dh_new(24);
+
+	assert_non_null(d);
+	assert_non_null(e);
+	memset(peer, 0, sizeof peer);
+	peer[255] = 2;
+	assert_false(dh_shared(d, peer, 256, s, 256));
+	assert_true(dh_public(e, peer, 256));
+	assert_true(dh_shared(d, peer, 256, s, 256));
+	dh_free(d);
+	dh_free(e);
 }
 
 /* Peer values outside 1 < y < p-1 and short values are refused. */
@@ -469,6 +488,7 @@ int main(void)
 		cmocka_unit_test(test_dh_random_parties),
 		cmocka_unit_test(test_dh_rejects_bad_peer),
 		cmocka_unit_test(test_dh_primes_3526),
+		cmocka_unit_test(test_dh24_rejects_outside_subgroup),
 		cmocka_unit_test(test_ecp_known_answers),
 		cmocka_unit_test(test_ecp_rejects_bad_peer),
 		cmocka_unit_test(test_random_bytes),

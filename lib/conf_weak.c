@@ -1,0 +1,68 @@
+/* Weak algorithms the operator configured on purpose.  The parser takes
+ * them (a migration from an old ASA must keep working), but each one is
+ * named at start-up and at every reload so it does not go unnoticed:
+ * single DES (56-bit key), DH group 1 (768 bits), MD5, and ESP without
+ * encryption or without authentication. */
+#include <stdio.h>
+
+#include "conf.h"
+#include "ipc.h"
+
+struct weak_sink {
+	char (*out)[CONF_WEAK_LEN];
+	int max, n;
+	char where[96];			/* the configuration object named */
+};
+
+static void weak_add(struct weak_sink *s, const char *why)
+{
+	if (s->n < s->max)
+		snprintf(s->out[s->n], CONF_WEAK_LEN, "%s: %s", s->where, why);
+	s->n++;
+}
+
+static void weak_policy(struct weak_sink *s, const struct conf_isakmp_policy *p)
+{
+	snprintf(s->where, sizeof s->where, "crypto ikev1 policy %d", p->priority);
+	if (p->enc == IKE_ENC_DES)
+		weak_add(s, "encryption des (56-bit key) is weak");
+	if (p->group == 1)
+		weak_add(s, "group 1 (768-bit MODP) is weak");
+	if (p->hash == IKE_HASH_MD5)
+		weak_add(s, "hash md5 is weak");
+}
+
+static bool esp_aead(int enc)
+{
+	return enc == ESP_ENC_AES_GCM_16 || enc == ESP_ENC_CHACHA20_POLY1305;
+}
+
+static void weak_tset(struct weak_sink *s, const struct conf_transform_set *t)
+{
+	snprintf(s->where, sizeof s->where, "transform-set %.60s", t->name);
+	if (t->enc == ESP_ENC_DES)
+		weak_add(s, "esp-des (56-bit key) is weak");
+	if (t->enc == ESP_ENC_NULL)
+		weak_add(s, "esp-null sends traffic unencrypted");
+	if (t->auth == ESP_AUTH_HMAC_MD5)
+		weak_add(s, "esp-md5-hmac is weak");
+	if (t->auth == ESP_AUTH_NONE && !esp_aead(t->enc))
+		weak_add(s, "esp-none leaves traffic unauthenticated");
+}
+
+int conf_weak_algorithms(const struct conf *c, char (*out)[CONF_WEAK_LEN], int max)
+{
+	struct weak_sink s = { .out = out, .max = max };
+
+	for (int i = 0; i < c->n_policies; i++)
+		weak_policy(&s, &c->policies[i]);
+	for (int i = 0; i < c->n_tsets; i++)
+		weak_tset(&s, &c->tsets[i]);
+	for (int i = 0; i < c->n_dynmaps; i++) {
+		snprintf(s.where, sizeof s.where, "crypto dynamic-map %.60s %d",
+			 c->dynmaps[i].name, c->dynmaps[i].seq);
+		if (c->dynmaps[i].pfs_group == 1)
+			weak_add(&s, "set pfs group1 (768-bit MODP) is weak");
+	}
+	return s.n;
+}
