@@ -97,6 +97,7 @@ struct ike_sa {
 	uint32_t dpd_seq;		/* of our outstanding R-U-THERE */
 	long long dpd_sent_ms;
 	int dpd_tries;			/* 0: none outstanding */
+	long long natt_ka_ms;		/* last NAT-T keepalive sent (natt.c) */
 
 	/* phase 1 */
 	int enc, key_bits, hash, group, auth;
@@ -277,6 +278,7 @@ void natt_add_vids(const struct ike_sa *sa, struct v1_out *o);
 void natt_scan_vids(struct ike_sa *sa, const struct v1_msg *m);
 void natt_add_natd(struct ike_sa *sa, struct v1_out *o);
 void natt_check_natd(struct ike_sa *sa, const struct v1_msg *m, uint16_t local_port);
+void natt_keepalive_tick(struct ike_sa *sa, long long now);
 
 /* peers.c: IPC to the other processes */
 void peers_send(int role, int index, uint16_t type, uint32_t id, const void *p, size_t len);

@@ -1,7 +1,9 @@
 /* Vendor IDs and NAT traversal (RFC 3947, and the draft-02 payload number
  * older clients still use). */
 #include <arpa/inet.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "ike.h"
 #include "log.h"
@@ -101,4 +103,24 @@ void natt_check_natd(struct ike_sa *sa, const struct v1_msg *m, uint16_t local_p
 	sa->nat_peer = !saw_them;
 	log_info("peer %s: NAT detected: local %s, peer %s", sa_peer_str(sa),
 		 sa->nat_local ? "yes" : "no", sa->nat_peer ? "yes" : "no");
+}
+
+/* NAT-T keepalives (RFC 3948 section 2.3): while NAT is detected on either
+ * side of an SA that floated to 4500, send a one-octet 0xFF every
+ * `crypto isakmp nat-traversal N` seconds, so the mapping of a client that
+ * does not send its own keepalives stays open while its tunnel is idle.
+ * Receivers drop it (it is neither IKE with its zero marker nor ESP). */
+void natt_keepalive_tick(struct ike_sa *sa, long long now)
+{
+	static const uint8_t ka = 0xff;
+	int interval = ike.c.conf.natt_keepalive;
+
+	if (interval <= 0 || !sa->on4500 || !(sa->nat_peer || sa->nat_local))
+		return;
+	if (sa->natt_ka_ms && now - sa->natt_ka_ms < (long long)interval * 1000)
+		return;
+	if (sa->natt_ka_ms && sendto(ike.sock4500, &ka, 1, 0, (const struct sockaddr *)&sa->peer,
+				     sizeof sa->peer) < 0)
+		log_debug("peer %s: NAT keepalive not sent: %s", sa_peer_str(sa), strerror(errno));
+	sa->natt_ka_ms = now;	/* the first tick only starts the interval */
 }

@@ -177,6 +177,7 @@ void sa_tick(void)
 		}
 		if (sa->state == ST_ESTABLISHED) {
 			rekey_tick(sa, now);
+			natt_keepalive_tick(sa, now);
 			dpd_tick(sa, now);	/* may end and free sa */
 			continue;
 		}

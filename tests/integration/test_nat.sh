@@ -1,6 +1,7 @@
 #!/bin/bash
 # vpnc behind a real NAT (masquerade in its own namespace): NAT-T is
-# detected on both sides, ESP travels in UDP 4500, traffic flows.
+# detected on both sides, ESP travels in UDP 4500, traffic flows, and the
+# gateway sends NAT-T keepalives at the configured interval.
 . "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 tcp_5mb() {
@@ -20,11 +21,22 @@ r = json.load(sys.stdin)
 sys.exit(0 if r and r[0]["public_ip"] == "10.99.0.3" and r[0]["protocol"] == "IKEv1 IPsecOverNatT" else 1)'
 }
 
+# One-octet 0xFF keepalives from the gateway's UDP 4500 to the NAT: count
+# those seen in $1 seconds.
+keepalives_in() {
+	ip netns exec "$NS_GW" tshark -n -i any -a "duration:$1" -c 3 \
+		-f 'src host 10.99.0.1 and udp src port 4500 and udp[4:2] = 9 and udp[8] = 0xff' \
+		2>/dev/null | grep -c '10\.99\.0\.1'
+}
+
 topo_up nat || { not_ok "NAT topology"; exit 1; }
-check "ravpnd starts" ravpnd_start "$ROOT/etc/ravpn.conf"
+sed 's/^crypto isakmp nat-traversal .*/crypto isakmp nat-traversal 10/' "$ROOT/etc/ravpn.conf" >"$STATE/nat.conf"
+check "ravpnd starts (NAT keepalive every 10 s)" ravpnd_start "$STATE/nat.conf"
 check "vpnc (natt) connects through the NAT" vpnc_up vpngroup groupsecret alice alicepass natt
 check "NAT detected on the client side and logged" log_has "NAT detected: local no, peer yes"
 check "ping through the NAT" ping_lan 3
 check "5 MB TCP through the NAT" tcp_5mb
 check "session shows the NAT's address and NAT-T" wait_for 5 session_from_nat
+n=$(keepalives_in 25)
+check "gateway sent NAT-T keepalives every 10 s (2 or 3 in 25 s, saw $n)" test "$n" -ge 2 -a "$n" -le 3
 exit 0
