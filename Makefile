@@ -74,6 +74,15 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(call test_deps,$$*) $(LIBA)
 
 unit: $(UNIT_BIN)
 
+# bench/gen: the traffic generator of bench/esp-throughput and of
+# tests/integration/test_esp_checks.sh (links the ESP worker's archive).
+GEN_SRC := $(wildcard bench/gen/*.c)
+.PHONY: bench
+bench: $(BUILD)/bench/ravpn-espgen
+$(BUILD)/bench/ravpn-espgen: $(GEN_SRC:%.c=$(BUILD)/obj/%.o) $(esp-worker_A) $(LIBA)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 deps:
 	@tests/deps.sh
 
@@ -89,7 +98,7 @@ build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $$(call fuzz_srcs,$$*) $(wildcard lib/*.
 fuzz: $(FUZZ_BIN)
 
 test: deps
-	$(MAKE) BUILD=build-asan SAN=1 all unit
+	$(MAKE) BUILD=build-asan SAN=1 all unit bench
 	$(MAKE) fuzz
 	@tests/run.sh build-asan
 

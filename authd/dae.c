@@ -1,13 +1,19 @@
-/* RFC 5176 Disconnect-Requests on the socket master opened (FD_DAE).
+/* RFC 5176 Disconnect- and CoA-Requests on the socket master opened
+ * (FD_DAE).
  *
  * A request is accepted only from a listed client (a host of an
  * aaa-server group with `dynamic-authorization`) whose key verifies its
- * Request Authenticator; anything else is dropped and logged, unanswered.
+ * Request Authenticator and, when it carries one, its Message-
+ * Authenticator; anything else is dropped and logged, unanswered.  The
+ * answer carries a Message-Authenticator when the request did.
  * The session is named by Acct-Session-Id (our "%016llX" of the sid),
  * Framed-IP-Address or User-Name, in that order of preference; every IKE
  * worker gets an IPC_LOGOFF and the sum of their answers decides: some
- * session ended -> Disconnect-ACK, none -> Disconnect-NAK with Error-Cause
- * 503.  CoA-Request is answered CoA-NAK 405 (not supported yet). */
+ * session ended (or changed) -> ACK, none -> NAK with Error-Cause 503.
+ * A CoA-Request changes Session-Timeout and Idle-Timeout (counted from
+ * now) through a coa IPC_LOGOFF; one with any other attribute than those
+ * and session identification is refused with Error-Cause 401, one that
+ * changes nothing or names no session with 402. */
 #include "dae.h"
 #include "buf.h"
 #include "chanloop.h"
@@ -61,14 +67,19 @@ static void reply(const struct sockaddr_in *to, const struct dae_request *q, uin
 
 static void conclude(struct dae_pending *p)
 {
-	bool found = p->count > 0;
+	bool found = p->count > 0, coa = p->req.code == DAE_COA_REQUEST;
 
-	log_notice("authd: Disconnect-Request from %s (user %s, session %s): %u session(s) ended, %s",
-		   inet_ntoa(p->from.sin_addr), p->req.user[0] ? p->req.user : "-",
+	log_notice("authd: %s from %s (user %s, session %s): %u session(s) %s, %s",
+		   coa ? "CoA-Request" : "Disconnect-Request", inet_ntoa(p->from.sin_addr),
+		   p->req.user[0] ? p->req.user : "-",
 		   p->req.acct_session_id[0] ? p->req.acct_session_id : "-", p->count,
-		   found ? "ACK" : "NAK (503 Session-Context-Not-Found)");
-	reply(&p->from, &p->req, found ? DAE_DISCONNECT_ACK : DAE_DISCONNECT_NAK,
-	      found ? 0 : DAE_ERR_SESSION_NOT_FOUND, p->secret);
+		   coa ? "changed" : "ended", found ? "ACK" : "NAK (503 Session-Context-Not-Found)");
+	if (coa)
+		reply(&p->from, &p->req, found ? DAE_COA_ACK : DAE_COA_NAK,
+		      found ? 0 : DAE_ERR_SESSION_NOT_FOUND, p->secret);
+	else
+		reply(&p->from, &p->req, found ? DAE_DISCONNECT_ACK : DAE_DISCONNECT_NAK,
+		      found ? 0 : DAE_ERR_SESSION_NOT_FOUND, p->secret);
 	memset(p, 0, sizeof *p);
 }
 
@@ -102,29 +113,78 @@ static struct dae_pending *pending_new(void)
 	return NULL;
 }
 
-static void disconnect(const struct sockaddr_in *from, const struct dae_request *q,
-		       const char *secret)
+/* Sends lo (when named is true) to every IKE worker; their answers
+ * conclude the request. */
+static void to_ike_workers(const struct sockaddr_in *from, const struct dae_request *q,
+			   const char *secret, const struct ipc_logoff *lo, bool named)
 {
 	struct dae_pending *p = pending_new();
-	struct ipc_logoff lo;
 
 	if (!p) {
-		log_warn("authd: Disconnect-Request from %s: too many in progress, dropped",
+		log_warn("authd: DAE request from %s: too many in progress, dropped",
 			 inet_ntoa(from->sin_addr));
 		return;
 	}
 	*p = (struct dae_pending){ .used = true, .id = ++next_id, .from = *from, .req = *q,
 				   .deadline_ms = now_ms() + DAE_ANSWER_MS };
 	ipc_strcpy(p->secret, sizeof p->secret, secret);
-	if (logoff_for(q, &lo))
+	if (named)
 		for (int i = 0; i < cc->start.n_ike && i < MAX_WORKERS; i++) {
 			int fd = cc->chan[ROLE_IKE][i];
 
-			if (fd >= 0 && ipc_send(fd, IPC_LOGOFF, p->id, &lo, sizeof lo, -1) == 0)
+			if (fd >= 0 && ipc_send(fd, IPC_LOGOFF, p->id, lo, sizeof *lo, -1) == 0)
 				p->waiting++;
 		}
 	if (!p->waiting)
 		conclude(p);
+}
+
+static void disconnect(const struct sockaddr_in *from, const struct dae_request *q,
+		       const char *secret)
+{
+	struct ipc_logoff lo;
+	bool named = logoff_for(q, &lo);
+
+	to_ike_workers(from, q, secret, &lo, named);
+}
+
+static void coa_refuse(const struct sockaddr_in *from, const struct dae_request *q,
+		       const char *secret, uint32_t error_cause, const char *why)
+{
+	log_notice("authd: CoA-Request from %s (user %s): %s, NAK (%u)", inet_ntoa(from->sin_addr),
+		   q->user[0] ? q->user : "-", why, error_cause);
+	reply(from, q, DAE_COA_NAK, error_cause, secret);
+}
+
+/* RFC 5176 3: a CoA changes Session-Timeout / Idle-Timeout, nothing else. */
+static void coa(const struct sockaddr_in *from, const struct dae_request *q, const char *secret)
+{
+	struct ipc_logoff lo;
+	char why[64];
+	bool named;
+
+	if (q->n_unsupported) {
+		snprintf(why, sizeof why, "%d unsupported attribute(s), the first of type %u",
+			 q->n_unsupported, q->unsupported_type);
+		coa_refuse(from, q, secret, DAE_ERR_UNSUPPORTED_ATTRIBUTE, why);
+		return;
+	}
+	if (!q->has_session_timeout && !q->has_idle_timeout) {
+		coa_refuse(from, q, secret, DAE_ERR_MISSING_ATTRIBUTE,
+			   "no Session-Timeout or Idle-Timeout to change");
+		return;
+	}
+	if (!q->acct_session_id[0] && !q->framed_addr && !q->user[0]) {
+		coa_refuse(from, q, secret, DAE_ERR_MISSING_ATTRIBUTE, "no session identification");
+		return;
+	}
+	named = logoff_for(q, &lo);	/* false: an Acct-Session-Id that is none of ours */
+	lo.coa = 1;
+	lo.has_session_timeout = q->has_session_timeout;
+	lo.session_timeout = q->session_timeout;
+	lo.has_idle_timeout = q->has_idle_timeout;
+	lo.idle_timeout = q->idle_timeout;
+	to_ike_workers(from, q, secret, &lo, named);
 }
 
 static void on_packet(const uint8_t *pkt, size_t len, const struct sockaddr_in *from)
@@ -149,12 +209,16 @@ static void on_packet(const uint8_t *pkt, size_t len, const struct sockaddr_in *
 			 inet_ntoa(from->sin_addr));
 		return;
 	}
-	if (q.code == DAE_COA_REQUEST) {
-		log_notice("authd: CoA-Request from %s: not supported, NAK", inet_ntoa(from->sin_addr));
-		reply(from, &q, DAE_COA_NAK, DAE_ERR_UNSUPPORTED_SERVICE, secret);
+	if (!auth_dae_msg_auth_ok(pkt, len, secret)) {
+		log_warn("authd: %s from %s: bad Message-Authenticator, dropped",
+			 q.code == DAE_COA_REQUEST ? "CoA-Request" : "Disconnect-Request",
+			 inet_ntoa(from->sin_addr));
 		return;
 	}
-	disconnect(from, &q, secret);
+	if (q.code == DAE_COA_REQUEST)
+		coa(from, &q, secret);
+	else
+		disconnect(from, &q, secret);
 }
 
 static void on_readable(void *arg)

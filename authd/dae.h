@@ -1,11 +1,12 @@
 /* RFC 5176 dynamic authorization in authd.
  *
  * dae_packet.c (pure, fuzzed): parses a Disconnect-/CoA-Request with the
- * bounded-buffer API, checks its Request Authenticator against a shared
- * secret and builds the answer.  dae.c: the socket master opened (FD_DAE),
+ * bounded-buffer API, checks its Request Authenticator and Message-
+ * Authenticator against a shared secret and builds the answer.  dae.c: the socket master opened (FD_DAE),
  * the client list (the hosts of every aaa-server group with
- * `dynamic-authorization`, with their keys), and the logoff through the
- * IKE workers, whose counts decide ACK or NAK. */
+ * `dynamic-authorization`, with their keys), and the logoff (Disconnect)
+ * or timer change (CoA: Session-Timeout, Idle-Timeout) through the IKE
+ * workers, whose counts decide ACK or NAK. */
 #ifndef RAVPN_AUTH_DAE_H
 #define RAVPN_AUTH_DAE_H
 
@@ -41,6 +42,13 @@ struct dae_request {
 	uint32_t framed_addr;		/* Framed-IP-Address, network order, 0 = absent */
 	uint32_t session_timeout;	/* Session-Timeout, 0 = absent */
 	bool has_session_timeout;
+	uint32_t idle_timeout;		/* Idle-Timeout */
+	bool has_idle_timeout;
+	/* Attributes a CoA-Request may not carry here (neither session
+	 * identification nor a change we make): how many, the first's type. */
+	int n_unsupported;
+	uint8_t unsupported_type;
+	bool has_msg_auth;		/* a Message-Authenticator (16 octets) */
 };
 
 /* Parses pkt (len bytes received; the RADIUS Length may be shorter).
@@ -49,8 +57,13 @@ bool auth_dae_parse(const uint8_t *pkt, size_t len, struct dae_request *out);
 /* True when the Request Authenticator is MD5(Code + Identifier + Length +
  * 16 zero octets + Attributes + secret) (RFC 5176 2.3, as RFC 2866). */
 bool auth_dae_verify(const uint8_t *pkt, size_t len, const char *secret);
-/* Builds the answer code to req (Error-Cause when error_cause != 0) with
- * its Response Authenticator; returns its length, 0 if cap is too small. */
+/* When the request carries a Message-Authenticator: true when it is
+ * HMAC-MD5(secret, the packet with the Authenticator field and the
+ * attribute's value as zeroes) (RFC 5176 3.4).  True when there is none. */
+bool auth_dae_msg_auth_ok(const uint8_t *pkt, size_t len, const char *secret);
+/* Builds the answer code to req (Error-Cause when error_cause != 0, a
+ * Message-Authenticator when req had one) with its Response Authenticator;
+ * returns its length, 0 if cap is too small. */
 size_t auth_dae_answer(uint8_t *out, size_t cap, const struct dae_request *req, uint8_t code,
 		       uint32_t error_cause, const char *secret);
 
@@ -58,7 +71,7 @@ struct child;
 struct chanloop;
 /* Watches the FD_DAE socket (again after master re-sent it). */
 void auth_dae_watch(struct chanloop *l, struct child *c);
-/* An IKE worker's IPC_LOGOFF_ANS to a Disconnect-Request. */
+/* An IKE worker's IPC_LOGOFF_ANS to a Disconnect- or CoA-Request. */
 void auth_dae_logoff_answer(int ike_index, const struct ipc_msg *m);
 /* Requests whose IKE workers did not all answer in time are answered. */
 long long auth_dae_due_ms(void);

@@ -3,6 +3,7 @@
  * received bytes (lib/buf.h), so they are unit-tested and fuzzed. */
 #include "dae.h"
 #include "buf.h"
+#include "rad_msgauth.h"
 
 #include <openssl/evp.h>
 #include <string.h>
@@ -10,7 +11,9 @@
 #define ATTR_USER_NAME		1
 #define ATTR_FRAMED_IP		8
 #define ATTR_SESSION_TIMEOUT	27
+#define ATTR_IDLE_TIMEOUT	28
 #define ATTR_ACCT_SESSION_ID	44
+#define ATTR_MSG_AUTH		80
 #define ATTR_ERROR_CAUSE	101
 
 /* The packet's attributes, bounded by its Length field. */
@@ -33,6 +36,24 @@ static void take_text(struct rbuf *v, char *out, size_t cap)
 	out[n] = 0;
 }
 
+/* Session identification and bookkeeping attributes (RFC 5176 3) that a
+ * request may carry without asking for anything we cannot do. */
+static bool harmless_attr(uint8_t type)
+{
+	static const uint8_t ok[] = {
+		4,	/* NAS-IP-Address */
+		5,	/* NAS-Port */
+		30,	/* Called-Station-Id */
+		31,	/* Calling-Station-Id */
+		32,	/* NAS-Identifier */
+		33,	/* Proxy-State */
+		55,	/* Event-Timestamp */
+		61,	/* NAS-Port-Type */
+	};
+
+	return memchr(ok, type, sizeof ok) != NULL;
+}
+
 static bool take_attr(uint8_t type, struct rbuf *v, struct dae_request *q)
 {
 	switch (type) {
@@ -47,8 +68,17 @@ static bool take_attr(uint8_t type, struct rbuf *v, struct dae_request *q)
 	case ATTR_SESSION_TIMEOUT:
 		q->has_session_timeout = true;
 		return rbuf_left(v) == 4 && rbuf_u32(v, &q->session_timeout);
+	case ATTR_MSG_AUTH:		/* checked by auth_dae_msg_auth_ok */
+		q->has_msg_auth = true;
+		return rbuf_left(v) == 16;
+	case ATTR_IDLE_TIMEOUT:
+		q->has_idle_timeout = true;
+		return rbuf_left(v) == 4 && rbuf_u32(v, &q->idle_timeout);
 	default:
-		return true;	/* others (NAS-IP, Event-Timestamp, ...) are not needed */
+		/* not needed; a Disconnect-Request ignores them, a CoA refuses */
+		if (!harmless_attr(type) && q->n_unsupported++ == 0)
+			q->unsupported_type = type;
+		return true;
 	}
 }
 
@@ -103,11 +133,38 @@ bool auth_dae_verify(const uint8_t *pkt, size_t len, const char *secret)
 	return CRYPTO_memcmp(want, q.authenticator, 16) == 0;
 }
 
+bool auth_dae_msg_auth_ok(const uint8_t *pkt, size_t len, const char *secret)
+{
+	static const uint8_t zero[16];
+	bool present;
+
+	return rad_msg_auth_verify(pkt, len, zero, secret, &present);
+}
+
+/* The answer's attributes: Error-Cause, then a Message-Authenticator as
+ * zeroes (signed once the header is complete). */
+static void answer_attrs(struct wbuf *w, const struct dae_request *req, uint32_t error_cause)
+{
+	if (error_cause) {
+		wbuf_u8(w, ATTR_ERROR_CAUSE);
+		wbuf_u8(w, 6);
+		wbuf_u32(w, error_cause);
+	}
+	if (req->has_msg_auth) {
+		wbuf_u8(w, ATTR_MSG_AUTH);
+		wbuf_u8(w, RAD_MSG_AUTH_LEN);
+		wbuf_zero(w, 16);
+	}
+}
+
+/* RFC 5176 3.4: the ACK/NAK's Message-Authenticator is computed with the
+ * request's Authenticator in the header and is then covered by the
+ * Response Authenticator. */
 size_t auth_dae_answer(uint8_t *out, size_t cap, const struct dae_request *req, uint8_t code,
 		       uint32_t error_cause, const char *secret)
 {
 	struct wbuf w;
-	size_t len = DAE_HDR_LEN + (error_cause ? 6 : 0);
+	size_t len = DAE_HDR_LEN + (error_cause ? 6 : 0) + (req->has_msg_auth ? RAD_MSG_AUTH_LEN : 0);
 	uint8_t auth[16];
 
 	wbuf_init(&w, out, cap);
@@ -115,12 +172,9 @@ size_t auth_dae_answer(uint8_t *out, size_t cap, const struct dae_request *req, 
 	wbuf_u8(&w, req->ident);
 	wbuf_u16(&w, (uint16_t)len);
 	wbuf_bytes(&w, req->authenticator, 16);
-	if (error_cause) {
-		wbuf_u8(&w, ATTR_ERROR_CAUSE);
-		wbuf_u8(&w, 6);
-		wbuf_u32(&w, error_cause);
-	}
+	answer_attrs(&w, req, error_cause);
 	if (!wbuf_ok(&w) || w.len != len ||
+	    !rad_msg_auth_sign(out, len, req->authenticator, secret) ||
 	    !md5_with(out, len, req->authenticator, secret, auth))
 		return 0;
 	memcpy(out + 4, auth, 16);

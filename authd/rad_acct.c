@@ -104,6 +104,7 @@ static int acct_exchange(struct rad_group *g, int i, VALUE_PAIR *send)
 	int interval = h->conf.retry_interval > 0 ? h->conf.retry_interval : 10;
 	int tries = h->conf.timeout / interval;
 	char msg[PW_MAX_MSG_SIZE];
+	struct rad_wire w;
 	SEND_DATA d;
 	int rc;
 
@@ -111,7 +112,10 @@ static int acct_exchange(struct rad_group *g, int i, VALUE_PAIR *send)
 	d.send_pairs = send;
 	rc_buildreq(g->rh, &d, PW_ACCOUNTING_REQUEST, h->name, h->conf.acct_port, h->conf.key,
 		    interval, tries > 1 ? tries - 1 : 0);
+	/* the hooks check the Response Authenticator, which radcli does not */
+	rad_wire_begin(&w, h, interval);
 	rc = rc_send_server(g->rh, &d, msg, ACCT);
+	rad_wire_end();
 	rc_avpair_free(d.receive_pairs);
 	return rc;
 }

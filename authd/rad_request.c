@@ -69,7 +69,7 @@ static enum rad_outcome outcome_of(int rc)
 static const char *const outcome_names[] = {
 	[RAD_ACCEPT] = "Access-Accept", [RAD_REJECT] = "Access-Reject",
 	[RAD_CHALLENGE] = "Access-Challenge", [RAD_TIMEOUT] = "no answer (timeout)",
-	[RAD_BAD] = "a bad answer (wrong secret?)", [RAD_ERROR] = "a local error",
+	[RAD_BAD] = "only bad or refused answers (wrong secret?)", [RAD_ERROR] = "a local error",
 };
 
 struct exchange {
@@ -97,13 +97,16 @@ static void exchange(struct rad_group *g, int i, VALUE_PAIR *send, struct exchan
 	/* radcli sends 1 + retries times, each waiting `timeout` seconds */
 	rc_buildreq(g->rh, &d, PW_ACCESS_REQUEST, h->name, h->conf.auth_port, h->conf.key,
 		    interval, tries > 1 ? tries - 1 : 0);
-	rad_wire_begin(&w, h->conf.key);
+	rad_wire_begin(&w, h, interval);
 	rc = rc_send_server(g->rh, &d, x->msg, AUTH);
 	x->rtt_ms = w.last_send_ms ? (uint32_t)(now_ms() - w.last_send_ms) : 0;
 	rad_wire_end();
 	x->sends = w.sends;
 	x->reply = d.receive_pairs;
 	x->outcome = outcome_of(rc);
+	/* only refused answers came (rad_shim.c logged each): a bad answer */
+	if (x->outcome == RAD_TIMEOUT && w.dropped)
+		x->outcome = RAD_BAD;
 }
 
 /* Reply-Message lines as one line for the client and the log. */

@@ -2,17 +2,35 @@
  * executable take precedence over libc's for calls made by libradcli.so.
  *
  *  sendto       radcli 1.2 sends a Message-Authenticator attribute as the
- *               zeroes it was given; the hook signs the packet it is about
- *               to send (HMAC-MD5 over the final packet, RFC 3579 3.2) with
- *               the secret of the thread's current exchange, and counts
- *               transmissions and the time of the last one for the stats.
+ *               zeroes it was given; the hook signs the Access-Request it
+ *               is about to send (HMAC-MD5 over the final packet, RFC 3579
+ *               3.2) with the secret of the thread's current exchange,
+ *               remembers its Identifier and Request Authenticator (of an
+ *               Accounting-Request too), and counts transmissions and the
+ *               time of the last one for the stats.
+ *  recvfrom     radcli 1.2.11 never verifies an answer's Message-
+ *               Authenticator, and it only logs a wrong Response
+ *               Authenticator and then uses the answer anyway; nor does it
+ *               hand the caller the raw answer (only parsed pairs, which
+ *               cannot be re-encoded byte for byte).  So the raw datagram
+ *               is checked here, before radcli sees it
+ *               (rad_check_response: Response Authenticator, and for
+ *               Access-* the Message-Authenticator, required with
+ *               `message-authenticator require`).  A refused answer is
+ *               logged and dropped: the hook waits on for another datagram
+ *               until radcli's wait for this send is over; if none comes,
+ *               radcli is given the refused datagram with its Identifier
+ *               changed, which radcli discards as an answer to another
+ *               request and treats that send as unanswered (it resends,
+ *               or gives up with a timeout after the last try).
  *  getaddrinfo  radcli resolves "host" plus service "radius" for every
  *               request; in authd's empty chroot the service name cannot be
  *               looked up (no /etc/services), and the port is radcli's
  *               svc_port anyway, so the service becomes a number.
  *  __syslog_chk radcli logs to syslog; in the chroot there is no /dev/log,
  *               so its messages go to ravpn's log instead.
- * Every other caller gets the libc behaviour. */
+ * Every other caller (no exchange armed on the thread) gets the libc
+ * behaviour. */
 #include "radius.h"
 #include "buf.h"
 #include "child.h"
@@ -20,7 +38,9 @@
 #include "log.h"
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <netdb.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -30,15 +50,18 @@
 #include <unistd.h>
 
 #define RAD_CODE_ACCESS_REQUEST		1
-#define RAD_HDR_LEN			20
+#define RAD_CODE_ACCOUNTING_REQUEST	4
 #define RAD_MAX_PACKET			4096
 
 static __thread struct rad_wire *cur;
 
-void rad_wire_begin(struct rad_wire *w, const char *secret)
+void rad_wire_begin(struct rad_wire *w, const struct rad_host *h, int wait_s)
 {
 	memset(w, 0, sizeof *w);
-	w->secret = secret;
+	w->secret = h->conf.key;
+	w->server = h->name;
+	w->require_ma = h->conf.msg_auth_require;
+	w->wait_ms = wait_s * 1000;
 	cur = w;
 }
 
@@ -47,55 +70,16 @@ void rad_wire_end(void)
 	cur = NULL;
 }
 
-/* Finds the Message-Authenticator value: *off is its offset in pkt. */
-static bool find_msg_auth(const uint8_t *pkt, size_t len, size_t *off, bool *found)
+/* Remembers the request whose answers recvfrom checks. */
+static void note_request(struct rad_wire *w, const uint8_t *pkt)
 {
-	struct rbuf r, attrs;
-	uint16_t plen;
-	uint8_t type, alen;
-
-	*found = false;
-	rbuf_init(&r, pkt, len);
-	if (!rbuf_skip(&r, 2) || !rbuf_u16(&r, &plen) || plen < RAD_HDR_LEN || plen > len)
-		return false;
-	rbuf_init(&r, pkt, plen);
-	if (!rbuf_skip(&r, RAD_HDR_LEN) || !rbuf_sub(&r, plen - RAD_HDR_LEN, &attrs))
-		return false;
-	while (rbuf_left(&attrs)) {
-		if (!rbuf_u8(&attrs, &type) || !rbuf_u8(&attrs, &alen) || alen < 2)
-			return false;
-		if (type == PW_MESSAGE_AUTHENTICATOR && alen == 18) {
-			*off = (size_t)(rbuf_cur(&attrs) - rbuf_base(&r));
-			*found = true;
-		}
-		if (!rbuf_skip(&attrs, alen - 2u))
-			return false;
-	}
-	return true;
-}
-
-bool rad_sign_request(uint8_t *pkt, size_t len, const char *secret)
-{
-	uint8_t mac[CRYPTO_MAX_HASH];
-	uint16_t plen;
-	size_t off;
-	bool found;
 	struct rbuf r;
 
-	if (!find_msg_auth(pkt, len, &off, &found))
-		return false;
-	if (!found)
-		return true;
-	rbuf_init(&r, pkt, len);
-	rbuf_skip(&r, 2);
-	rbuf_u16(&r, &plen);
-	memset(pkt + off, 0, 16);
-	struct chunk c = { pkt, plen };
-
-	if (!prf_chunks(IKE_HASH_MD5, secret, strlen(secret), &c, 1, mac))
-		return false;
-	memcpy(pkt + off, mac, 16);
-	return true;
+	rbuf_init(&r, pkt, RAD_HDR_LEN);
+	w->sent = rbuf_u8(&r, &w->code) && rbuf_u8(&r, &w->id) && rbuf_skip(&r, 2) &&
+		  rbuf_copy(&r, w->req_auth, 16);
+	w->sends++;
+	w->last_send_ms = now_ms();
 }
 
 ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sockaddr *to,
@@ -103,19 +87,81 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, const struct sock
 {
 	uint8_t pkt[RAD_MAX_PACKET];
 	struct rad_wire *w = cur;
+	uint8_t code = len ? ((const uint8_t *)buf)[0] : 0;
 
 	if (w && len >= RAD_HDR_LEN && len <= sizeof pkt &&
-	    ((const uint8_t *)buf)[0] == RAD_CODE_ACCESS_REQUEST) {
+	    (code == RAD_CODE_ACCESS_REQUEST || code == RAD_CODE_ACCOUNTING_REQUEST)) {
 		memcpy(pkt, buf, len);
-		if (!rad_sign_request(pkt, len, w->secret)) {
+		if (code == RAD_CODE_ACCESS_REQUEST && !rad_sign_request(pkt, len, w->secret)) {
 			log_err("authd: cannot sign a malformed Access-Request");
+			errno = EINVAL;
 			return -1;
 		}
 		buf = pkt;
-		w->sends++;
-		w->last_send_ms = now_ms();
+		note_request(w, pkt);
 	}
 	return syscall(SYS_sendto, fd, buf, len, flags, to, tolen);
+}
+
+static const char *answer_name(uint8_t code)
+{
+	switch (code) {
+	case 2: return "Access-Accept";
+	case 3: return "Access-Reject";
+	case 5: return "Accounting-Response";
+	case 11: return "Access-Challenge";
+	default: return "answer";
+	}
+}
+
+/* True when the datagram is an answer to w's request and is refused. */
+static bool refused(struct rad_wire *w, const uint8_t *pkt, ssize_t n)
+{
+	enum rad_verdict v;
+	struct rbuf r;
+	uint8_t code, id;
+
+	rbuf_init(&r, pkt, n > 0 ? (size_t)n : 0);
+	if (!rbuf_u8(&r, &code) || !rbuf_u8(&r, &id) || id != w->id)
+		return false;	/* radcli discards it itself */
+	v = rad_check_response(pkt, (size_t)n, w->req_auth, w->secret, w->require_ma);
+	if (v == RAD_RESP_OK)
+		return false;
+	w->dropped++;
+	log_warn("authd: RADIUS server %s: %s (id %u) dropped: %s", w->server, answer_name(code),
+		 id, rad_verdict_text(v));
+	return true;
+}
+
+/* Milliseconds left of radcli's wait for an answer to the last send. */
+static int wait_left(const struct rad_wire *w)
+{
+	long long left = w->last_send_ms + w->wait_ms - now_ms();
+
+	return left > 0 ? (int)left : 0;
+}
+
+ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from,
+		 socklen_t *fromlen)
+{
+	struct rad_wire *w = cur;
+	socklen_t cap = fromlen ? *fromlen : 0;
+	ssize_t n;
+
+	for (;;) {
+		if (fromlen)
+			*fromlen = cap;
+		n = syscall(SYS_recvfrom, fd, buf, len, flags, from, fromlen);
+		if (!w || !w->sent || n < 0 || !refused(w, buf, n))
+			return n;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int left = wait_left(w);
+
+		if (left == 0 || poll(&pfd, 1, left) <= 0) {
+			((uint8_t *)buf)[1] = (uint8_t)(w->id + 1);
+			return n;
+		}
+	}
 }
 
 typedef int (*getaddrinfo_fn)(const char *, const char *, const struct addrinfo *,

@@ -17,6 +17,7 @@
 #include "auth.h"
 #include "conf.h"
 #include "ipc.h"
+#include "rad_msgauth.h"
 
 #define RAD_MAX_HOSTS		4
 #define RAD_DICTIONARY		"/etc/radcli/dictionary"
@@ -95,13 +96,18 @@ bool rad_class_policy(const uint8_t *cls, size_t len, char *out, size_t cap);
 /* The libc hooks for libradcli (rad_shim.c): per-thread exchange state. */
 struct rad_wire {
 	const char *secret;		/* signs Message-Authenticator */
-	int sends;			/* Access-Requests sent (1 + retransmissions) */
+	const char *server;		/* dotted quad, for the log */
+	bool require_ma;		/* `message-authenticator require` */
+	int wait_ms;			/* radcli's wait for an answer per send */
+	int sends;			/* requests sent (1 + retransmissions) */
 	long long last_send_ms;
+	bool sent;			/* id and req_auth are those of the request */
+	uint8_t code, id, req_auth[16];
+	int dropped;			/* answers refused by rad_check_response */
 };
-void rad_wire_begin(struct rad_wire *w, const char *secret);
+/* Arms the hooks on this thread for one rc_send_server to host h, which
+ * waits wait_s seconds per send. */
+void rad_wire_begin(struct rad_wire *w, const struct rad_host *h, int wait_s);
 void rad_wire_end(void);
-/* Computes the Message-Authenticator of an Access-Request in place
- * (RFC 3579 3.2) if the packet carries one; false if it is malformed. */
-bool rad_sign_request(uint8_t *pkt, size_t len, const char *secret);
 
 #endif

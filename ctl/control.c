@@ -67,8 +67,8 @@ static int wait_answer(int fd, struct ipc_msg *m, struct ipc_ctl_ans *ans)
 }
 
 /* Sends one command and waits for its answer. */
-static int ctl_request(const struct ctl_opts *o, const struct ipc_ctl *req,
-		       struct ipc_ctl_ans *ans)
+int ctl_request(const struct ctl_opts *o, const struct ipc_ctl *req,
+		struct ipc_ctl_ans *ans)
 {
 	struct ipc_msg *m = malloc(sizeof *m);
 	int fd = connect_master(o->socket), rc = -1;

@@ -28,6 +28,13 @@ struct ctl_session {
 	long long login_time, bytes_tx, bytes_rx, pkts_tx, pkts_rx;
 	long long end_time, duration;	/* history; for live ones: now */
 	char cause[16];
+	/* live sessions (db table session_authz); has_authz false: unknown */
+	bool has_authz;
+	char radius_class[72];		/* RADIUS Class, non-printables as '.' */
+	long long session_timeout;	/* seconds, 0 = none */
+	long long session_left;		/* seconds until the session-timeout, -1 = none */
+	long long idle_timeout;		/* seconds, 0 = none */
+	long long idle_secs;		/* seconds since the last data traffic */
 };
 
 struct ctl_session_list {
@@ -59,6 +66,12 @@ int ctl_show_aaa(const struct ctl_opts *o, const char *group);
 /* vpn-sessiondb logoff name U | index N | all; reload. */
 int ctl_logoff(const struct ctl_opts *o, const char *by, const char *arg);
 int ctl_reload(const struct ctl_opts *o);
+/* Sends one command to ravpnd and waits for its answer (control.c). */
+struct ipc_ctl;
+struct ipc_ctl_ans;
+int ctl_request(const struct ctl_opts *o, const struct ipc_ctl *req, struct ipc_ctl_ans *ans);
+/* clear crypto sa [peer A] | clear crypto isakmp sa [A] (clear.c) */
+int ctl_clear_crypto(const struct ctl_opts *o, bool isakmp, const char *peer);
 /* stats: per ESP worker packets, bytes, drops by reason (ctl/stats.c) */
 int ctl_stats(const struct ctl_opts *o);
 /* hash-password [PASSWORD] */

@@ -49,21 +49,45 @@ int ctl_db_open(const char *path, sqlite3 **h)
 	return 0;
 }
 
+/* Columns 18-23: the session's row of session_authz (NULL when none). */
 static const char sql_live[] =
-	"SELECT idx, sid, username, tunnel_group, group_policy, assigned_ip, public_ip,"
+	"SELECT s.idx, s.sid, username, tunnel_group, group_policy, assigned_ip, public_ip,"
 	" public_port, protocol, encryption, hashing, login_time, bytes_tx, bytes_rx,"
-	" pkts_tx, pkts_rx, 0, '' FROM sessions WHERE ?1 IS NULL OR username = ?1 ORDER BY idx";
+	" pkts_tx, pkts_rx, 0, '', a.sid, a.class, a.session_timeout, a.session_deadline,"
+	" a.idle_timeout, a.last_activity FROM sessions s LEFT JOIN session_authz a"
+	" ON a.sid = s.sid WHERE ?1 IS NULL OR username = ?1 ORDER BY s.idx";
 static const char sql_history[] =
 	"SELECT idx, sid, username, tunnel_group, group_policy, assigned_ip, public_ip,"
 	" public_port, protocol, encryption, hashing, login_time, bytes_tx, bytes_rx,"
-	" pkts_tx, pkts_rx, end_time, cause FROM history WHERE ?1 IS NULL OR username = ?1"
-	" ORDER BY hid";
+	" pkts_tx, pkts_rx, end_time, cause, NULL, '', 0, 0, 0, 0 FROM history"
+	" WHERE ?1 IS NULL OR username = ?1 ORDER BY hid";
 
 static void text(sqlite3_stmt *st, int col, char *out, size_t len)
 {
 	const unsigned char *s = sqlite3_column_text(st, col);
 
 	snprintf(out, len, "%s", s ? (const char *)s : "");
+}
+
+/* Times relative to now (end_time of a live session). */
+static void authz_row(sqlite3_stmt *st, struct ctl_session *s)
+{
+	long long deadline, last;
+
+	s->has_authz = sqlite3_column_type(st, 18) != SQLITE_NULL;
+	s->session_left = -1;
+	if (!s->has_authz)
+		return;
+	text(st, 19, s->radius_class, sizeof s->radius_class);
+	s->session_timeout = sqlite3_column_int64(st, 20);
+	deadline = sqlite3_column_int64(st, 21);
+	s->idle_timeout = sqlite3_column_int64(st, 22);
+	last = sqlite3_column_int64(st, 23);
+	if (deadline)
+		s->session_left = deadline > s->end_time ? deadline - s->end_time : 0;
+	if (last < s->login_time)
+		last = s->login_time;
+	s->idle_secs = s->end_time > last ? s->end_time - last : 0;
 }
 
 static void row(sqlite3_stmt *st, bool history, struct ctl_session *s)
@@ -88,6 +112,7 @@ static void row(sqlite3_stmt *st, bool history, struct ctl_session *s)
 	s->end_time = history ? sqlite3_column_int64(st, 16) : (long long)time(NULL);
 	text(st, 17, s->cause, sizeof s->cause);
 	s->duration = s->end_time > s->login_time ? s->end_time - s->login_time : 0;
+	authz_row(st, s);
 }
 
 static int append(struct ctl_session_list *l, int *cap)

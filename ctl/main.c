@@ -22,6 +22,8 @@ static void usage(FILE *f)
 		"  show crypto isakmp sa [detail]\n"
 		"  show crypto ipsec sa [peer ADDRESS]\n"
 		"  vpn-sessiondb logoff name USER | index N | ipaddress A | all\n"
+		"  clear crypto sa [peer A]   (IPsec SAs; the IKE SA stays)\n"
+		"  clear crypto isakmp sa [A] (IKE SAs and their IPsec SAs)\n"
 		"  reload\n"
 		"  hash-password [PASSWORD]   (reads stdin when not given)\n"
 		"defaults: --db %s --socket %s --config %s\n",
@@ -69,6 +71,18 @@ static int cmd_logoff(const struct ctl_opts *o, int n, char **w)
 	return bad_command();
 }
 
+/* clear crypto sa [peer A] | clear crypto isakmp sa [A] (after "clear crypto") */
+static int cmd_clear(const struct ctl_opts *o, int n, char **w)
+{
+	if (n == 1 && is(w[0], "sa"))
+		return ctl_clear_crypto(o, false, NULL);
+	if (n == 3 && is(w[0], "sa") && is(w[1], "peer"))
+		return ctl_clear_crypto(o, false, w[2]);
+	if ((n == 2 || n == 3) && is(w[0], "isakmp") && is(w[1], "sa"))
+		return ctl_clear_crypto(o, true, n == 3 ? w[2] : NULL);
+	return bad_command();
+}
+
 static int run(const struct ctl_opts *o, int n, char **w)
 {
 	if (n >= 2 && is(w[0], "show") && is(w[1], "vpn-sessiondb"))
@@ -86,6 +100,8 @@ static int run(const struct ctl_opts *o, int n, char **w)
 		return ctl_show_ipsec_sa(o, n == 6 ? w[5] : NULL);
 	if (n >= 2 && is(w[0], "vpn-sessiondb") && is(w[1], "logoff"))
 		return cmd_logoff(o, n - 2, w + 2);
+	if (n >= 3 && is(w[0], "clear") && is(w[1], "crypto"))
+		return cmd_clear(o, n - 2, w + 2);
 	if (n == 1 && is(w[0], "reload"))
 		return ctl_reload(o);
 	if (n == 1 && is(w[0], "stats"))

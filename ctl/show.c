@@ -44,6 +44,13 @@ static void json_session(struct ctl_json *j, const struct ctl_session *s, bool h
 		ctl_json_kint(j, "end_time", s->end_time);
 		ctl_json_kstr(j, "cause", s->cause);
 	}
+	if (s->has_authz) {
+		ctl_json_kstr(j, "radius_class", s->radius_class);
+		ctl_json_kint(j, "session_timeout", s->session_timeout);
+		ctl_json_kint(j, "session_timeout_left", s->session_left);
+		ctl_json_kint(j, "idle_timeout", s->idle_timeout);
+		ctl_json_kint(j, "idle_time", s->idle_secs);
+	}
 	ctl_json_end_object(j);
 }
 
@@ -83,6 +90,33 @@ static void print_table(const struct ctl_session_list *l, bool history)
 	}
 }
 
+/* "N Minutes" as the ASA shows timeouts, or "none"; seconds when not whole. */
+static void fmt_timeout(long long secs, char *out, size_t len)
+{
+	if (secs <= 0)
+		snprintf(out, len, "none");
+	else if (secs % 60)
+		snprintf(out, len, "%lld Seconds", secs);
+	else
+		snprintf(out, len, "%lld Minutes", secs / 60);
+}
+
+static void print_timers(const struct ctl_session *s)
+{
+	char st[32], it[32], left[32], idle[32];
+
+	fmt_timeout(s->session_timeout, st, sizeof st);
+	fmt_timeout(s->idle_timeout, it, sizeof it);
+	if (s->session_left >= 0)
+		ctl_fmt_duration(s->session_left, left, sizeof left);
+	else
+		snprintf(left, sizeof left, "none");
+	ctl_fmt_duration(s->idle_secs, idle, sizeof idle);
+	printf("RADIUS Class : %s\n", s->radius_class[0] ? s->radius_class : "none");
+	printf("Sess Timeout : %-22s Time Left    : %s\n", st, left);
+	printf("Idle Timeout : %-22s Idle Time    : %s\n", it, idle);
+}
+
 /* The ASA's `show vpn-sessiondb detail` layout: two columns of
  * "Name : value" per session. */
 static void print_detail(const struct ctl_session *s, bool history)
@@ -104,6 +138,8 @@ static void print_detail(const struct ctl_session *s, bool history)
 		ctl_fmt_time(s->end_time, true, t, sizeof t);
 		printf("End Time     : %s\nCause        : %s\n", t, s->cause);
 	}
+	if (s->has_authz)
+		print_timers(s);
 }
 
 static void print_text(const struct ctl_session_list *l, bool detail, bool history,

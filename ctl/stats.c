@@ -13,7 +13,10 @@ static const char *const cols[] = {
 	"drop_auth", "drop_replay", "drop_malformed", "drop_spoof", "drop_no_sa_in",
 	"drop_not_esp", "drop_bad_ip", "drop_truncated", "drop_no_sa_out", "drop_not_ipv4",
 	"drop_seal", "drop_tun_write", "drop_tx", "updated",
+	"tso_split", "tso_segs", "gso_sends", "gso_segs", "gro_batches", "gro_segs",
+	"tun_gso_writes", "tun_gso_segs",
 };
+#define FIRST_OFFLOAD	20	/* cols[20..27]: what the offloads did */
 #define NCOLS	(sizeof cols / sizeof cols[0])
 #define FIRST_DROP	6	/* cols[6..18] are drop reasons */
 #define LAST_DROP	18
@@ -45,6 +48,12 @@ static void text_row(sqlite3_stmt *st)
 			any = true;
 		}
 	printf("%s\n", any ? "" : " none");
+	printf("  offload out: %lld super-segments split into %lld packets, %lld GSO sends of"
+	       " %lld packets\n", v[FIRST_OFFLOAD], v[FIRST_OFFLOAD + 1], v[FIRST_OFFLOAD + 2],
+	       v[FIRST_OFFLOAD + 3]);
+	printf("  offload in:  %lld GRO batches of %lld packets, %lld coalesced TUN writes of"
+	       " %lld packets\n", v[FIRST_OFFLOAD + 4], v[FIRST_OFFLOAD + 5],
+	       v[FIRST_OFFLOAD + 6], v[FIRST_OFFLOAD + 7]);
 }
 
 static int print_rows(sqlite3_stmt *st, const struct ctl_opts *o)
@@ -90,7 +99,7 @@ static bool have_table(sqlite3 *h)
 
 int ctl_stats(const struct ctl_opts *o)
 {
-	char sql[512] = "SELECT esp_index";
+	char sql[768] = "SELECT esp_index";
 	sqlite3_stmt *st = NULL;
 	sqlite3 *h;
 	int rc;

@@ -79,6 +79,7 @@ int db_acct_terminate_cause(const char *cause)
 		{ "user", 1 },			/* User-Request */
 		{ "dpd", 2 },			/* Lost-Carrier */
 		{ "idle", 4 },			/* Idle-Timeout */
+		{ "idle-timeout", 4 },		/* Idle-Timeout */
 		{ "session-timeout", 5 },	/* Session-Timeout */
 		{ "admin", 6 },			/* Admin-Reset */
 		{ "dae-disconnect", 6 },	/* Admin-Reset (RFC 5176 Disconnect) */

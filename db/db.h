@@ -87,6 +87,14 @@ int db_acct_done(struct db *d, uint64_t id);
 struct ipc_db_worker_stats;
 int db_worker_stats(struct db *d, const struct ipc_db_worker_stats *m, long long now);
 
+/* authz.c: a live session's Class and timers for `show vpn-sessiondb
+ * detail`; its last data traffic, seen in its ESP counters. */
+struct ipc_db_session_authz;
+int db_authz_set(struct db *d, const struct ipc_db_session_authz *m, long long now);
+int db_authz_activity(struct db *d, uint64_t sid, uint32_t spi, int dir, uint64_t packets,
+		      long long now);
+int db_authz_end(struct db *d, uint64_t sid);
+
 /* Dotted quad of a network-order address. */
 void db_ip_text(uint32_t addr, char out[16]);
 

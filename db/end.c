@@ -24,7 +24,8 @@ int db_session_end(struct db *d, uint64_t sid, const char *cause, long long end_
 	n = db_run(d->h, sql_to_history, "iit", s, end_time, cause);
 	if (n < 0)
 		return -1;
-	if (db_run(d->h, "DELETE FROM child_sas WHERE sid = ?1", "i", s) < 0 ||
+	if (db_authz_end(d, sid) < 0 ||
+	    db_run(d->h, "DELETE FROM child_sas WHERE sid = ?1", "i", s) < 0 ||
 	    db_run(d->h, "DELETE FROM ike_sas WHERE sid = ?1", "i", s) < 0 ||
 	    db_run(d->h, "DELETE FROM sessions WHERE sid = ?1", "i", s) < 0)
 		return -1;

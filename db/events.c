@@ -172,7 +172,7 @@ static long long clamp64(uint64_t v)
 	return v > INT64_MAX ? INT64_MAX : (long long)v;
 }
 
-static int counters(struct db *d, const struct ipc_db_counters *m)
+static int counters(struct db *d, const struct ipc_db_counters *m, long long now)
 {
 	long long sid = (long long)m->sid;
 	int n;
@@ -181,6 +181,8 @@ static int counters(struct db *d, const struct ipc_db_counters *m)
 		log_warn("db: counters with bad direction %u", m->dir);
 		return 0;
 	}
+	if (db_authz_activity(d, m->sid, m->spi, m->dir, m->packets, now) < 0)
+		return -1;
 	n = db_run(d->h, m->dir == SA_IN ? ACCUMULATE("in") : ACCUMULATE("out"), "iiiiiiii",
 		   sid, (long long)m->spi, (long long)m->esp_index, clamp64(m->bytes),
 		   clamp64(m->packets), clamp64(m->drops_auth), clamp64(m->drops_replay),
@@ -244,6 +246,7 @@ union db_event {
 	struct ipc_db_lease lease;
 	struct ipc_db_aaa_stats aaa;
 	struct ipc_db_worker_stats wst;
+	struct ipc_db_session_authz authz;
 };
 
 int db_handle_event(struct db *d, uint16_t type, const void *p, size_t len, long long now)
@@ -259,10 +262,11 @@ int db_handle_event(struct db *d, uint16_t type, const void *p, size_t len, long
 	CASE(IPC_DB_END_ALL, all, end_all(d, &e.all, now));
 	CASE(IPC_DB_IKE_SA, ike, ike_sa(d, &e.ike));
 	CASE(IPC_DB_CHILD_SA, child, child_sa(d, &e.child, now));
-	CASE(IPC_DB_COUNTERS, cnt, counters(d, &e.cnt));
+	CASE(IPC_DB_COUNTERS, cnt, counters(d, &e.cnt, now));
 	CASE(IPC_DB_LEASE, lease, lease(d, &e.lease, now));
 	CASE(IPC_DB_AAA_STATS, aaa, aaa_stats(d, &e.aaa, now));
 	CASE(IPC_DB_WORKER_STATS, wst, db_worker_stats(d, &e.wst, now));
+	CASE(IPC_DB_SESSION_AUTHZ, authz, db_authz_set(d, &e.authz, now));
 	default:
 		break;
 	}

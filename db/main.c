@@ -25,7 +25,8 @@ static void init_sqlite(void)
 /* Applies a db event; false if m is not one. */
 static bool apply(struct ipc_msg *m)
 {
-	if (m->hdr.type < IPC_DB_SESSION_NEW || m->hdr.type > IPC_DB_WORKER_STATS)
+	if ((m->hdr.type < IPC_DB_SESSION_NEW || m->hdr.type > IPC_DB_WORKER_STATS) &&
+	    m->hdr.type != IPC_DB_SESSION_AUTHZ)
 		return false;
 	if (!d.in_txn && db_txn_begin(&d, now_ms()) < 0)
 		return true;

@@ -72,6 +72,11 @@ static const char schema_sql[] =
 	" class TEXT NOT NULL DEFAULT '', started INTEGER NOT NULL DEFAULT 0,"
 	" start_time INTEGER NOT NULL DEFAULT 0, interim_secs INTEGER NOT NULL DEFAULT 0,"
 	" next_interim INTEGER NOT NULL DEFAULT 0);"
+	/* A live session's Class and timers (db/authz.c), for the operator */
+	"CREATE TABLE IF NOT EXISTS session_authz ("
+	" sid INTEGER PRIMARY KEY, class TEXT NOT NULL DEFAULT '',"
+	" session_timeout INTEGER NOT NULL DEFAULT 0, session_deadline INTEGER NOT NULL DEFAULT 0,"
+	" idle_timeout INTEGER NOT NULL DEFAULT 0, last_activity INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE IF NOT EXISTS acct_spool ("
 	" id INTEGER PRIMARY KEY AUTOINCREMENT, created INTEGER NOT NULL,"
 	" status INTEGER NOT NULL, cause INTEGER NOT NULL DEFAULT 0, grp TEXT NOT NULL,"

@@ -91,7 +91,7 @@ static int recover(struct db *d, long long now)
 	if (n > 0)
 		log_notice("db: %d session(s) of a previous run moved to history (restart)", n);
 	return db_exec(d->h, "DELETE FROM ike_sas; DELETE FROM child_sas; DELETE FROM leases;"
-			  " DELETE FROM acct_sessions;");
+			  " DELETE FROM acct_sessions; DELETE FROM session_authz;");
 }
 
 /* The file is 0640 so group ravpn (ravpnctl) can read it; SQLite gives

@@ -4,6 +4,7 @@
 
 #include "buf.h"
 #include "esp_crypt.h"
+#include "l2l.h"
 #include "log.h"
 
 /* Where a datagram came from; addr 0 when not known (raw ESP, tests). */
@@ -132,20 +133,23 @@ struct esp_sa *esp_out_route(struct esp_sa_table *t, struct esp_path_stats *st,
 {
 	struct rbuf r;
 	uint8_t vhl = 0;
-	uint32_t dst = 0;
+	uint32_t src = 0, dst = 0;
 	struct esp_sa *sa;
 
 	rbuf_init(&r, pkt, len);
 	rbuf_u8(&r, &vhl);
-	rbuf_skip(&r, 15);		/* to the destination address */
+	rbuf_skip(&r, 11);		/* to the source address */
+	rbuf_u32(&r, &src);
 	rbuf_u32(&r, &dst);
 	if (!rbuf_ok(&r) || vhl >> 4 != 4) {
 		st->not_ipv4++;
 		return NULL;
 	}
 	sa = esp_sa_find_out(t, htonl(dst));
-	if (!sa)
+	if (!sa) {
 		st->no_sa_out++;
+		esp_l2l_miss(htonl(src), htonl(dst));	/* LAN-to-LAN: negotiate (l2l.h) */
+	}
 	return sa;
 }
 

@@ -240,7 +240,8 @@ int esp_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *out,
 	inner = check_trailer(out, p.ct_len);
 	if (inner < 0 || !inner_header(out, (size_t)inner, &tot_len, &src))
 		return drop(sa, ESP_DROP_MALFORMED, reason);
-	if (src != ntohl(sa->inner_addr))
+	/* a LAN-to-LAN SA admits its remote network (l2l.h), others one address */
+	if ((src & (sa->inner_mask ? ntohl(sa->inner_mask) : 0xffffffffu)) != ntohl(sa->inner_addr))
 		return drop(sa, ESP_DROP_SPOOF, reason);
 	esp_replay_update(&sa->replay, p.seq);
 	sa->cnt.packets++;

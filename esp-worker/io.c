@@ -1,53 +1,70 @@
 /* Packet I/O: UDP 4500 and the raw ESP socket in, the TUN queue out and
- * in, sealed packets out in sendmmsg batches.  Everything is allocated
- * once at start-up; the per-packet path neither allocates nor logs
- * (beyond the rate-limited drop lines). */
-#include "worker.h"
+ * in (tx.c sends the sealed packets).  Everything is allocated once at
+ * start-up; the per-packet path neither allocates nor logs (beyond the
+ * rate-limited drop lines).
+ *
+ * Offloads, each probed when the fd arrives and skipped (logged once)
+ * when the kernel lacks it or `crypto engine offload disable` is set: a
+ * TUN queue with a virtio-net header (master opened it with IFF_VNET_HDR
+ * and TSO4/CSUM offloads) hands over TCP super-segments, which are split
+ * here; UDP_GRO hands over several ESP datagrams of one size at once;
+ * UDP_SEGMENT (tx.c) sends equal-sized ESP packets as one message. */
+#include "io.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
+#include <linux/if_tun.h>
+#include <net/if.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "esp_crypt.h"
 #include "log.h"
 
-#define BATCH		32
-#define SLOT		9216			/* a jumbo frame; larger is dropped */
 #define TUN_BURST	64			/* TUN reads per wake-up */
 #define RX_BURST	8			/* recvmmsg calls per wake-up */
-
-struct rx_batch {
-	struct mmsghdr m[BATCH];
-	struct iovec iov[BATCH];
-	struct sockaddr_in from[BATCH];		/* UDP: who sent it (NAT rebinding) */
-	uint8_t buf[BATCH][SLOT];
-};
-
-struct tx_batch {
-	int n;
-	struct mmsghdr m[BATCH];
-	struct iovec iov[BATCH];
-	struct sockaddr_in to[BATCH];
-	uint8_t buf[BATCH][SLOT + ESP_OVERHEAD_MAX];
-};
-
-struct esp_io {
-	struct rx_batch rx;
-	struct tx_batch tx_udp, tx_raw;
-	uint8_t inner[SLOT];			/* a decrypted packet */
-	uint8_t tun_pkt[SLOT];			/* a packet read from the TUN */
-	bool tun_nonblock;
-};
 
 static bool set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 
 	return fl >= 0 && fcntl(fd, F_SETFL, fl | O_NONBLOCK) == 0;
+}
+
+/* The TUN queue's virtio-net header length (0: none), from the device. */
+static int tun_vnet_len(int tun)
+{
+	struct ifreq ifr;
+	int sz = 0;
+
+	memset(&ifr, 0, sizeof ifr);
+	if (ioctl(tun, TUNGETIFF, &ifr) < 0 || !(ifr.ifr_flags & IFF_VNET_HDR))
+		return 0;
+	if (ioctl(tun, TUNGETVNETHDRSZ, &sz) < 0 || sz < ESP_VNET_LEN || sz > VNET_ROOM)
+		fatal("TUN queue has a virtio-net header of %d bytes; %d..%d supported", sz,
+		      ESP_VNET_LEN, VNET_ROOM);
+	return sz;
+}
+
+static bool udp_opt(int fd, int opt, int v)
+{
+	return setsockopt(fd, SOL_UDP, opt, &v, sizeof v) == 0;
+}
+
+/* UDP_SEGMENT 0 only asks whether the kernel knows the option (a
+ * non-zero socket default would cut every send). */
+static void udp_offloads(struct esp_worker *w, int fd)
+{
+	struct esp_io *io = w->io;
+	bool off = w->c->conf.offload_disable;
+
+	io->tx_udp.gso = !off && !io->gso_failed && udp_opt(fd, UDP_SEGMENT, 0);
+	io->udp_gro = !off && udp_opt(fd, UDP_GRO, 1);
+	if (!off && (!io->tx_udp.gso || !io->udp_gro))
+		log_warn("esp: UDP offloads missing (GSO %s, GRO %s): one datagram per packet",
+			 io->tx_udp.gso ? "on" : "off", io->udp_gro ? "on" : "off");
 }
 
 static void udp_ready(void *arg);
@@ -57,23 +74,20 @@ static void tun_ready(void *arg);
 void esp_io_watch(struct esp_worker *w)
 {
 	struct child *c = w->c;
+	struct esp_io *io = w->io;
 
 	chanloop_watch(&w->loop, c->fds[FD_UDP4500], udp_ready, w);
 	chanloop_watch(&w->loop, c->fds[FD_RAW_ESP], raw_ready, w);
+	if (c->fds[FD_UDP4500] >= 0)
+		udp_offloads(w, c->fds[FD_UDP4500]);
 	if (c->fds[FD_TUN] >= 0) {
-		w->io->tun_nonblock = set_nonblock(c->fds[FD_TUN]);
+		io->tun_nonblock = set_nonblock(c->fds[FD_TUN]);
+		io->vnet_len = tun_vnet_len(c->fds[FD_TUN]);
 		chanloop_watch(&w->loop, c->fds[FD_TUN], tun_ready, w);
 	}
-}
-
-static void tx_prepare(struct tx_batch *b)
-{
-	for (int i = 0; i < BATCH; i++) {
-		b->iov[i].iov_base = b->buf[i];
-		b->m[i].msg_hdr = (struct msghdr){ .msg_iov = &b->iov[i], .msg_iovlen = 1,
-						   .msg_name = &b->to[i],
-						   .msg_namelen = sizeof b->to[i] };
-	}
+	log_info("esp: offloads: TUN virtio-net header %d bytes, UDP GSO %s, UDP GRO %s%s",
+		 io->vnet_len, io->tx_udp.gso ? "on" : "off", io->udp_gro ? "on" : "off",
+		 c->conf.offload_disable ? " (crypto engine offload disable)" : "");
 }
 
 void esp_io_init(struct esp_worker *w)
@@ -83,11 +97,12 @@ void esp_io_init(struct esp_worker *w)
 	if (!io)
 		fatal("out of memory for packet buffers");
 	for (int i = 0; i < BATCH; i++) {
-		io->rx.iov[i] = (struct iovec){ io->rx.buf[i], SLOT };
+		io->rx.iov[i] = (struct iovec){ io->rx.buf[i], RX_SLOT };
 		io->rx.m[i].msg_hdr = (struct msghdr){ .msg_iov = &io->rx.iov[i], .msg_iovlen = 1 };
 	}
-	tx_prepare(&io->tx_udp);
-	tx_prepare(&io->tx_raw);
+	esp_tx_init(&io->tx_udp);
+	esp_tx_init(&io->tx_raw);
+	esp_coal_init(&io->coal, io->coal_buf + VNET_ROOM, sizeof io->coal_buf - VNET_ROOM);
 	w->io = io;
 	if (w->c->fds[FD_UDP4500] < 0 || w->c->fds[FD_TUN] < 0)
 		fatal("master sent no UDP 4500 socket or no TUN queue");
@@ -98,34 +113,124 @@ void esp_io_init(struct esp_worker *w)
 
 /* ---- inbound ---- */
 
-static void tun_write(struct esp_worker *w, const uint8_t *p, size_t n)
+/* Writes n bytes at pkt, behind the virtio-net header v when the queue
+ * has one (pkt has VNET_ROOM bytes of room before it). */
+static void tun_write(struct esp_worker *w, uint8_t *pkt, size_t n, const struct esp_vnet *v)
 {
+	struct esp_io *io = w->io;
+	uint8_t *p = pkt - io->vnet_len;
+
+	if (io->vnet_len) {
+		memset(p, 0, (size_t)io->vnet_len);
+		esp_vnet_write(p, v);
+	}
+	n += (size_t)io->vnet_len;
 	if (write(w->c->fds[FD_TUN], p, n) == (ssize_t)n)
 		return;
 	if (w->iost.tun_write_err++ == 0)
 		log_warn("esp: write to TUN failed: %s", strerror(errno));
 }
 
-/* Opens datagram i of the batch (UDP: with its source, for rebinding). */
-static int rx_open(struct esp_worker *w, int i, bool udp)
+/* Writes the coalesced TCP segments out (one packet, GSO when several). */
+static void coal_flush(struct esp_worker *w)
 {
-	struct rx_batch *rx = &w->io->rx;
-	size_t len = rx->m[i].msg_len;
+	struct esp_io *io = w->io;
+	unsigned segs = io->coal.count;
+	struct esp_vnet v;
+	size_t n = esp_coal_finish(&io->coal, &v);
 
-	if (!udp)
-		return esp_in_raw(&w->sas, &w->path, rx->buf[i], len, w->io->inner,
-				  sizeof w->io->inner);
-	return esp_in_udp_from(&w->sas, &w->path, rx->from[i].sin_addr.s_addr,
-			       ntohs(rx->from[i].sin_port), rx->buf[i], len, w->io->inner,
-			       sizeof w->io->inner);
+	if (n == 0)
+		return;
+	if (segs > 1) {
+		w->off.tun_gso_writes++;
+		w->off.tun_gso_segs += segs;
+	}
+	tun_write(w, io->coal.pkt, n, &v);
 }
 
-/* The kernel overwrites msg_namelen and msg_flags: reset before each call. */
+/* The packet decrypted at inner + VNET_ROOM: joins the TCP segments
+ * being coalesced, or is written (DATA_VALID: the ICV was verified, the
+ * kernel need not check the inner checksum again). */
+static void tun_deliver(struct esp_worker *w, size_t n)
+{
+	static const struct esp_vnet valid = { .flags = ESP_VNET_DATA_VALID };
+	struct esp_io *io = w->io;
+	uint8_t *pkt = io->inner + VNET_ROOM;
+
+	if (io->vnet_len) {
+		if (esp_coal_add(&io->coal, pkt, n))
+			return;
+		coal_flush(w);
+		if (esp_coal_add(&io->coal, pkt, n))
+			return;
+	}
+	tun_write(w, pkt, n, &valid);
+}
+
+static void open_one(struct esp_worker *w, const struct sockaddr_in *from, const uint8_t *d,
+		     size_t len)
+{
+	uint8_t *out = w->io->inner + VNET_ROOM;
+	int n;
+
+	if (from)
+		n = esp_in_udp_from(&w->sas, &w->path, from->sin_addr.s_addr,
+				    ntohs(from->sin_port), d, len, out, SLOT);
+	else
+		n = esp_in_raw(&w->sas, &w->path, d, len, out, SLOT);
+	if (n > 0)
+		tun_deliver(w, (size_t)n);
+}
+
+/* The UDP_GRO cmsg's segment size, 0 when the datagram came alone. */
+static size_t gro_size(struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof v);
+			return v > 0 ? (size_t)v : 0;
+		}
+	return 0;
+}
+
+/* Datagram i of the batch: one ESP packet, or a GRO batch of them. */
+static void rx_open(struct esp_worker *w, int i, bool udp)
+{
+	struct rx_batch *rx = &w->io->rx;
+	size_t len = rx->m[i].msg_len, seg = 0, n;
+	const uint8_t *p;
+	struct rbuf r;
+
+	if (!udp) {
+		open_one(w, NULL, rx->buf[i], len);
+		return;
+	}
+	if (w->io->udp_gro)
+		seg = gro_size(&rx->m[i].msg_hdr);
+	if (seg == 0 || seg >= len) {
+		open_one(w, &rx->from[i], rx->buf[i], len);
+		return;
+	}
+	w->off.gro_batches++;
+	rbuf_init(&r, rx->buf[i], len);
+	while ((n = esp_gro_next(&r, seg, &p)) > 0) {
+		w->off.gro_segs++;
+		open_one(w, &rx->from[i], p, n);
+	}
+}
+
+/* The kernel overwrites msg_namelen, msg_controllen and msg_flags: reset
+ * before each call. */
 static void rx_rearm(struct rx_batch *rx)
 {
 	for (int i = 0; i < BATCH; i++) {
 		rx->m[i].msg_hdr.msg_name = &rx->from[i];
 		rx->m[i].msg_hdr.msg_namelen = sizeof rx->from[i];
+		rx->m[i].msg_hdr.msg_control = rx->ctl[i].b;
+		rx->m[i].msg_hdr.msg_controllen = sizeof rx->ctl[i].b;
 		rx->m[i].msg_hdr.msg_flags = 0;
 	}
 }
@@ -143,17 +248,14 @@ static void rx_drain(struct esp_worker *w, int fd, bool udp)
 		if (n <= 0)
 			return;
 		for (int i = 0; i < n; i++) {
-			int len;
-
 			if (rx->m[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				if (w->iost.rx_truncated++ == 0)
-					log_warn("esp: datagram over %d bytes dropped", SLOT);
+					log_warn("esp: datagram over %d bytes dropped", RX_SLOT);
 				continue;
 			}
-			len = rx_open(w, i, udp);
-			if (len > 0)
-				tun_write(w, w->io->inner, (size_t)len);
+			rx_open(w, i, udp);
 		}
+		coal_flush(w);
 		if (n < BATCH)
 			return;
 	}
@@ -175,66 +277,90 @@ static void raw_ready(void *arg)
 
 /* ---- outbound ---- */
 
-static void tx_flush(struct esp_worker *w, struct tx_batch *b, int fd)
-{
-	int done = 0, err = 0;
-
-	while (done < b->n && fd >= 0) {
-		int r = sendmmsg(fd, b->m + done, (unsigned)(b->n - done), MSG_DONTWAIT);
-
-		if (r <= 0) {
-			err = errno;
-			break;
-		}
-		done += r;
-	}
-	if (done < b->n) {
-		if (w->iost.tx_dropped == 0)
-			log_warn("esp: sending ESP failed (%s), dropping",
-				 fd < 0 ? "no socket for this encapsulation" : strerror(err));
-		w->iost.tx_dropped += (uint64_t)(b->n - done);
-	}
-	b->n = 0;
-}
-
-/* Seals one TUN packet into the next slot of its encapsulation's batch. */
-static void tx_add(struct esp_worker *w, const uint8_t *pkt, size_t len)
+static void tx_packet(struct esp_worker *w, const uint8_t *pkt, size_t len)
 {
 	struct esp_sa *sa = esp_out_route(&w->sas, &w->path, pkt, len);
-	struct tx_batch *b;
-	int fd, n;
+
+	if (sa)
+		esp_tx_seal(w, sa, pkt, len);
+}
+
+static void tso_bad(struct esp_worker *w, const char *why)
+{
+	if (w->off.tso_bad++ == 0)
+		log_warn("esp: TUN super-segment dropped: %s", why);
+	w->path.seal_failed++;
+}
+
+/* A TCP super-segment: one SA lookup, then each MSS-sized segment sealed
+ * into the batch, where they line up as one GSO send. */
+static void tx_super(struct esp_worker *w, const uint8_t *pkt, size_t len, uint16_t mss)
+{
+	struct esp_sa *sa = esp_out_route(&w->sas, &w->path, pkt, len);
+	struct esp_tso t;
+	int k, n;
 
 	if (!sa)
 		return;
-	b = sa->encap == ENCAP_UDP ? &w->io->tx_udp : &w->io->tx_raw;
-	fd = sa->encap == ENCAP_UDP ? w->c->fds[FD_UDP4500] : w->c->fds[FD_RAW_ESP];
-	n = esp_out_seal(sa, &w->path, pkt, len, b->buf[b->n], sizeof b->buf[0]);
-	if (n < 0)
+	k = esp_tso_start(&t, pkt, len, mss);
+	if (k < 0) {
+		tso_bad(w, "not IPv4/TCP or bad lengths");
 		return;
-	b->iov[b->n].iov_len = (size_t)n;
-	/* raw IP sockets take no port: the kernel builds an ESP IP header */
-	b->to[b->n] = (struct sockaddr_in){
-		.sin_family = AF_INET,
-		.sin_port = sa->encap == ENCAP_UDP ? htons(sa->peer_port) : 0,
-		.sin_addr.s_addr = sa->peer_addr,
-	};
-	if (++b->n == BATCH)
-		tx_flush(w, b, fd);
+	}
+	while ((n = esp_tso_next(&t, w->io->seg, sizeof w->io->seg)) > 0)
+		esp_tx_seal(w, sa, w->io->seg, (size_t)n);
+	if (n < 0) {
+		tso_bad(w, "segment larger than a slot");
+		return;
+	}
+	w->off.tso_split++;
+	w->off.tso_segs += (uint64_t)k;
+}
+
+/* A read from a queue with a virtio-net header: a super-segment to
+ * split, a packet whose checksum the kernel left to us, or a plain one. */
+static void tun_vnet_packet(struct esp_worker *w, size_t n)
+{
+	struct esp_io *io = w->io;
+	size_t hl = (size_t)io->vnet_len, len;
+	struct esp_vnet v;
+	struct rbuf r;
+	uint8_t *pkt;
+
+	rbuf_init(&r, io->tun_pkt, n);
+	if (n <= hl || !esp_vnet_parse(&r, &v)) {
+		w->path.not_ipv4++;
+		return;
+	}
+	pkt = io->tun_pkt + hl;		/* n > hl: checked above */
+	len = n - hl;
+	if ((v.gso_type & ~ESP_GSO_ECN) == ESP_GSO_TCPV4)
+		tx_super(w, pkt, len, v.gso_size);
+	else if (v.gso_type != ESP_GSO_NONE)
+		tso_bad(w, "GSO type other than TCPv4");
+	else if ((v.flags & ESP_VNET_NEEDS_CSUM) &&
+		 !esp_csum_complete(pkt, len, v.csum_start, v.csum_offset))
+		tso_bad(w, "checksum offsets outside the packet");
+	else
+		tx_packet(w, pkt, len);
 }
 
 static void tun_ready(void *arg)
 {
 	struct esp_worker *w = arg;
+	struct esp_io *io = w->io;
 	int tun = w->c->fds[FD_TUN];
-	int burst = w->io->tun_nonblock ? TUN_BURST : 1;
+	int burst = io->tun_nonblock ? TUN_BURST : 1;
 
 	for (int i = 0; i < burst; i++) {
-		ssize_t n = read(tun, w->io->tun_pkt, sizeof w->io->tun_pkt);
+		ssize_t n = read(tun, io->tun_pkt, sizeof io->tun_pkt);
 
 		if (n <= 0)
 			break;
-		tx_add(w, w->io->tun_pkt, (size_t)n);
+		if (io->vnet_len)
+			tun_vnet_packet(w, (size_t)n);
+		else
+			tx_packet(w, io->tun_pkt, (size_t)n);
 	}
-	tx_flush(w, &w->io->tx_udp, w->c->fds[FD_UDP4500]);
-	tx_flush(w, &w->io->tx_raw, w->c->fds[FD_RAW_ESP]);
+	esp_tx_flush_all(w);
 }

@@ -109,13 +109,17 @@ static void fill_counters(const struct esp_worker *w, const struct esp_sa *sa,
 }
 
 /* The owning IKE worker keeps the last outbound sequence number so it can
- * re-install the SA above it after this worker restarts. */
+ * re-install the SA above it after this worker restarts, and the packet
+ * counts of both directions for its idle timer. */
 static void report_seq(struct esp_worker *w, const struct esp_sa *sa)
 {
-	struct ipc_sa_seq m = { .sid = sa->sid, .spi = sa->spi, .seq_out = (uint32_t)sa->seq_out };
+	struct ipc_sa_seq m = { .sid = sa->sid, .spi = sa->spi, .dir = sa->dir,
+				.packets = sa->cnt.packets };
 	int ike = w->c->chan[ROLE_IKE][(sa->sid >> 56) % MAX_WORKERS];
 
-	if (sa->dir == SA_OUT && ike >= 0)
+	if (sa->dir == SA_OUT)
+		m.seq_out = (uint32_t)sa->seq_out;
+	if (ike >= 0)
 		ipc_send(ike, IPC_SA_SEQ, 0, &m, sizeof m, -1);
 }
 

@@ -3,6 +3,8 @@
  * (lib/child.h, lib/chanloop.h). */
 #include "child.h"
 #include "esp_crypt.h"
+#include "lifetime.h"
+#include "l2l.h"
 #include "log.h"
 #include "worker.h"
 
@@ -23,14 +25,18 @@ static void on_rewired(void *arg, uint16_t type)
 static long long report_due(void *arg)
 {
 	struct esp_worker *w = arg;
+	long long life = esp_lifetime_due();
 
-	return w->next_report_ms;
+	return life < w->next_report_ms ? life : w->next_report_ms;
 }
 
 static void report(void *arg)
 {
 	struct esp_worker *w = arg;
 
+	esp_lifetime_check(w);
+	if (now_ms() < w->next_report_ms)
+		return;
 	esp_report_counters(w);
 	esp_report_worker(w);
 	w->next_report_ms = now_ms() + ESP_REPORT_MS;
@@ -52,6 +58,7 @@ int main(int argc, char **argv)
 
 	child_start(&c, ROLE_ESP, argc, argv, init_libs);
 	w.c = &c;
+	esp_l2l_init(&c);
 	esp_sa_table_init(&w.sas);
 	chanloop_init(&w.loop, &c, &ops);
 	esp_io_init(&w);

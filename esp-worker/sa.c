@@ -6,6 +6,8 @@
 #include <string.h>
 
 #include "esp_crypt.h"
+#include "lifetime.h"
+#include "l2l.h"
 #include "log.h"
 
 const char *esp_verdict_name(enum esp_verdict v)
@@ -17,9 +19,16 @@ const char *esp_verdict_name(enum esp_verdict v)
 	return (unsigned)v < ESP_DROP_MAX ? names[v] : "?";
 }
 
-static unsigned bucket(uint32_t key)
+#define SA_HASH_MIN_BITS 8
+#define SA_HASH_MAX_BITS 24
+#define SA_HASH_SPREAD 8	/* buckets per SA at least */
+
+uint64_t esp_sa_probes;
+
+/* Fibonacci hashing: the top bits of key * 2^32/phi (t->bits >= 8). */
+static unsigned bucket(const struct esp_sa_table *t, uint32_t key)
 {
-	return (key * 2654435761u) >> 20 & (SA_HASH_BUCKETS - 1);
+	return (key * 2654435761u) >> (32 - t->bits);
 }
 
 void esp_sa_table_init(struct esp_sa_table *t)
@@ -29,9 +38,13 @@ void esp_sa_table_init(struct esp_sa_table *t)
 
 static struct esp_sa *find_spi(const struct esp_sa_table *t, uint32_t spi, uint8_t dir)
 {
-	for (struct esp_sa *s = t->by_spi[bucket(spi)]; s; s = s->next_spi)
+	if (!t->by_spi)
+		return NULL;
+	for (struct esp_sa *s = t->by_spi[bucket(t, spi)]; s; s = s->next_spi) {
+		esp_sa_probes++;
 		if (s->spi == spi && s->dir == dir)
 			return s;
+	}
 	return NULL;
 }
 
@@ -43,23 +56,65 @@ struct esp_sa *esp_sa_find_in(const struct esp_sa_table *t, uint32_t spi)
 /* The newest outbound SA for the address wins (it is at the chain head). */
 struct esp_sa *esp_sa_find_out(const struct esp_sa_table *t, uint32_t inner_addr)
 {
-	for (struct esp_sa *s = t->by_inner[bucket(ntohl(inner_addr))]; s; s = s->next_inner)
+	if (!t->by_inner)
+		return NULL;
+	for (struct esp_sa *s = t->by_inner[bucket(t, ntohl(inner_addr))]; s; s = s->next_inner) {
+		esp_sa_probes++;
 		if (s->inner_addr == inner_addr)
 			return s;
-	return NULL;
+	}
+	return esp_l2l_find_out(t, inner_addr);	/* a LAN-to-LAN network SA */
 }
 
-static void link_sa(struct esp_sa_table *t, struct esp_sa *s)
+/* Puts s at the head of its chains (the newest outbound SA wins). */
+static void hash_link(struct esp_sa_table *t, struct esp_sa *s)
 {
-	struct esp_sa **head = &t->by_spi[bucket(s->spi)];
+	struct esp_sa **head = &t->by_spi[bucket(t, s->spi)];
 
 	s->next_spi = *head;
 	*head = s;
 	if (s->dir == SA_OUT) {
-		head = &t->by_inner[bucket(ntohl(s->inner_addr))];
+		head = &t->by_inner[bucket(t, ntohl(s->inner_addr))];
 		s->next_inner = *head;
 		*head = s;
 	}
+}
+
+/* Makes room for n SAs: new, larger hashes filled from the all-SA list,
+ * oldest first so chains keep newest-first order.  Returns false only if
+ * there is no hash at all; a failed growth keeps the old (longer) chains. */
+static bool hash_fit(struct esp_sa_table *t, size_t n)
+{
+	unsigned bits = t->by_spi ? t->bits : SA_HASH_MIN_BITS;
+	struct esp_sa **spi, **inner, *s;
+
+	while (((size_t)1 << bits) < n * SA_HASH_SPREAD && bits < SA_HASH_MAX_BITS)
+		bits++;
+	if (t->by_spi && bits == t->bits)
+		return true;
+	spi = calloc((size_t)1 << bits, sizeof *spi);
+	inner = calloc((size_t)1 << bits, sizeof *inner);
+	if (!spi || !inner) {
+		free(spi);
+		free(inner);
+		return t->by_spi != NULL;
+	}
+	free(t->by_spi);
+	free(t->by_inner);
+	t->by_spi = spi;
+	t->by_inner = inner;
+	t->bits = bits;
+	for (s = t->all; s && s->next_all; s = s->next_all)
+		;
+	for (; s; s = s->prev_all)
+		hash_link(t, s);
+	return true;
+}
+
+static void link_sa(struct esp_sa_table *t, struct esp_sa *s)
+{
+	hash_link(t, s);
+	esp_l2l_link(t, s);
 	s->prev_all = NULL;
 	s->next_all = t->all;
 	if (t->all)
@@ -70,7 +125,7 @@ static void link_sa(struct esp_sa_table *t, struct esp_sa *s)
 
 static void unlink_spi(struct esp_sa_table *t, struct esp_sa *s)
 {
-	struct esp_sa **pp = &t->by_spi[bucket(s->spi)];
+	struct esp_sa **pp = &t->by_spi[bucket(t, s->spi)];
 
 	while (*pp && *pp != s)
 		pp = &(*pp)->next_spi;
@@ -80,7 +135,7 @@ static void unlink_spi(struct esp_sa_table *t, struct esp_sa *s)
 
 static void unlink_inner(struct esp_sa_table *t, struct esp_sa *s)
 {
-	struct esp_sa **pp = &t->by_inner[bucket(ntohl(s->inner_addr))];
+	struct esp_sa **pp = &t->by_inner[bucket(t, ntohl(s->inner_addr))];
 
 	while (*pp && *pp != s)
 		pp = &(*pp)->next_inner;
@@ -93,6 +148,7 @@ static void unlink_sa(struct esp_sa_table *t, struct esp_sa *s)
 	unlink_spi(t, s);
 	if (s->dir == SA_OUT)
 		unlink_inner(t, s);
+	esp_l2l_unlink(t, s);
 	if (s->prev_all)
 		s->prev_all->next_all = s->next_all;
 	else
@@ -146,7 +202,7 @@ struct esp_sa *esp_sa_add(struct esp_sa_table *t, const struct ipc_sa_add *a)
 {
 	struct esp_sa *n, *old;
 
-	if (!sa_add_valid(a) || !(n = calloc(1, sizeof *n)))
+	if (!sa_add_valid(a) || !hash_fit(t, t->count + 1) || !(n = calloc(1, sizeof *n)))
 		return NULL;
 	n->sid = a->sid;
 	n->spi = a->spi;
@@ -157,6 +213,8 @@ struct esp_sa *esp_sa_add(struct esp_sa_table *t, const struct ipc_sa_add *a)
 	n->peer_addr = a->peer_addr;
 	n->peer_port = a->peer_port;
 	n->inner_addr = a->inner_addr;
+	esp_lifetime_set(n, a->soft_bytes, a->hard_bytes);
+	n->inner_mask = a->inner_mask;
 	esp_replay_init(&n->replay, a->dir == SA_IN ? a->replay_window : 0);
 	if (!esp_crypt_sa_init(n, a)) {
 		free(n);
@@ -230,5 +288,7 @@ void esp_sa_table_clear(struct esp_sa_table *t)
 		next = s->next_all;
 		free_sa(s);
 	}
+	free(t->by_spi);
+	free(t->by_inner);
 	esp_sa_table_init(t);
 }

@@ -54,6 +54,7 @@ struct esp_sa {
 	uint32_t peer_addr;		/* network order */
 	uint16_t peer_port;		/* host order */
 	uint32_t inner_addr;		/* network order */
+	uint32_t inner_mask;		/* LAN-to-LAN remote network mask; 0 = /32 (l2l.h) */
 
 	uint8_t iv_len;			/* CBC: the block; AEAD: 8; NULL: 0 */
 	uint8_t align;			/* padding alignment: block or 4 */
@@ -74,16 +75,30 @@ struct esp_sa {
 	struct esp_sa *next_spi;	/* hash chains and the all-SA list */
 	struct esp_sa *next_inner;
 	struct esp_sa *next_all, *prev_all;
+
+	/* Volume lifetime (lifetime.c): inner bytes, 0 = none */
+	uint64_t soft_bytes, hard_bytes;
+	uint8_t expire_sent;		/* limits already reported to the IKE worker */
 };
 
-#define SA_HASH_BUCKETS 4096	/* power of two */
+#define ESP_L2L_MAX 32
 
+/* Both hashes have 1 << bits buckets and grow to stay at most 1/8 full,
+ * so a lookup examines about one SA whatever the SA count
+ * (tests/unit/test_esp_scale.c).  NULL until the first SA. */
 struct esp_sa_table {
-	struct esp_sa *by_spi[SA_HASH_BUCKETS];
-	struct esp_sa *by_inner[SA_HASH_BUCKETS];
+	struct esp_sa **by_spi;
+	struct esp_sa **by_inner;
+	unsigned bits;
 	struct esp_sa *all;
 	size_t count;
+	struct esp_sa *l2l[ESP_L2L_MAX];	/* outbound network SAs, newest first (l2l.c) */
+	int n_l2l;
 };
+
+/* SAs examined by every lookup so far: the per-packet lookup cost that
+ * tests/unit/test_esp_scale.c measures (one thread per worker). */
+extern uint64_t esp_sa_probes;
 
 void esp_sa_table_init(struct esp_sa_table *t);
 /* Frees every SA. */

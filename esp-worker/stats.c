@@ -33,6 +33,14 @@ void esp_fill_worker_stats(const struct esp_worker *w, struct ipc_db_worker_stat
 	m->drops[WDROP_SEAL] = p->seal_failed;
 	m->drops[WDROP_TUN_WRITE] = w->iost.tun_write_err;
 	m->drops[WDROP_TX] = w->iost.tx_dropped;
+	m->tso_split = w->off.tso_split;
+	m->tso_segs = w->off.tso_segs;
+	m->gso_sends = w->off.gso_sends;
+	m->gso_segs = w->off.gso_segs;
+	m->gro_batches = w->off.gro_batches;
+	m->gro_segs = w->off.gro_segs;
+	m->tun_gso_writes = w->off.tun_gso_writes;
+	m->tun_gso_segs = w->off.tun_gso_segs;
 }
 
 void esp_report_worker(struct esp_worker *w)

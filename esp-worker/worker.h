@@ -25,11 +25,26 @@ struct esp_io_stats {
 	uint64_t tx_dropped;	/* socket buffer full, no socket for the encap */
 };
 
+/* What the offloads did (io.c, tx.c): proof the fast path ran. */
+struct esp_offload_stats {
+	uint64_t tso_split;	/* TUN super-segments split into MSS-sized packets */
+	uint64_t tso_segs;	/* the packets they made */
+	uint64_t tso_bad;	/* super-segments dropped (also counted in seal_failed) */
+	uint64_t gso_sends;	/* UDP GSO messages sent (more than one ESP packet) */
+	uint64_t gso_segs;	/* ESP packets in them */
+	uint64_t gso_refused;	/* GSO sends the kernel refused (then sent one by one) */
+	uint64_t gro_batches;	/* UDP GRO datagrams received holding several ESP packets */
+	uint64_t gro_segs;	/* ESP packets in them */
+	uint64_t tun_gso_writes;	/* TUN writes of several decrypted TCP segments */
+	uint64_t tun_gso_segs;	/* the segments in them */
+};
+
 struct esp_worker {
 	struct child *c;
 	struct esp_sa_table sas;
 	struct esp_path_stats path;
 	struct esp_io_stats iost;
+	struct esp_offload_stats off;
 	struct esp_io *io;
 	struct chanloop loop;
 	long long next_report_ms;

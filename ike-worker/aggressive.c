@@ -85,6 +85,14 @@ void am_msg1(const struct v1_msg *hdr, const struct sockaddr_in *from, bool on45
 			log_debug("peer %s: second message 1 for a known SA ignored", sa_peer_str(sa));
 		return;
 	}
+	if (ike.c.conf.am_disable) {
+		/* seed 001/002: after am-disable an inbound AM proposal is
+		 * rejected; the notify names why (as a strongSwan responder does). */
+		log_warn("peer %s: aggressive mode refused (crypto ikev1 am-disable): "
+			 "INVALID-EXCHANGE-TYPE", inet_ntoa(from->sin_addr));
+		info_send_notify_plain(hdr, from, on4500, N_INVALID_EXCHANGE_TYPE);
+		return;
+	}
 	if (ike.shutting_down || !v1_parse_payloads(&m, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN) ||
 	    !am_check_payloads(&m, from, &sap, &ke, &ni, &id))
 		return;
@@ -161,5 +169,6 @@ void am_msg3(struct ike_sa *sa, const struct v1_msg *m)
 		return;
 	}
 	natt_check_natd(sa, m, 500);
+	ic_scan(sa, m);
 	p1_complete(sa, "aggressive mode");
 }

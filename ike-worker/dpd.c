@@ -39,7 +39,7 @@ void dpd_tick(struct ike_sa *sa, long long now)
 	long long idle = now - (sa->last_rx_ms > sa->state_ms ? sa->last_rx_ms : sa->state_ms);
 
 	dpd_limits(sa, &threshold, &retry);
-	if (sa->state != ST_ESTABLISHED || !sa->peer_dpd || !threshold)
+	if (sa->state != ST_ESTABLISHED || !sa->peer_dpd || !threshold || sa->p1_dead)
 		return;
 	if (!sa->dpd_tries) {
 		if (idle >= (long long)threshold * 1000)

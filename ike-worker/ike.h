@@ -18,6 +18,10 @@ enum sa_state {
 	ST_MM_SENT2,		/* main mode 2 out, waiting for 3 */
 	ST_MM_WAIT_SKEYID,	/* main mode 3 in, waiting for master */
 	ST_MM_SENT4,		/* main mode 4 out, waiting for 5 */
+	ST_MI_SENT1,		/* LAN-to-LAN initiator (mm_init.c): main mode 1 out, waiting for 2 */
+	ST_MI_SENT3,		/*   3 out, waiting for 4 */
+	ST_MI_WAIT_SKEYID,	/*   4 in, waiting for master */
+	ST_MI_SENT5,		/*   5 out, waiting for 6 */
 	ST_XAUTH_REQ,		/* XAUTH request out */
 	ST_XAUTH_CHECK,		/* credentials at authd */
 	ST_XAUTH_SET,		/* status out, waiting for ACK */
@@ -43,6 +47,12 @@ struct child_sa {
 	long long retire_ms;		/* replaced by a rekey: removed then; 0 = live */
 	uint8_t idci[16], idcr[16];	/* the client's quick mode IDs (bodies) */
 	uint8_t idci_len, idcr_len;
+	uint64_t packets_seen;		/* ESP packets the ESP worker last reported (timeouts.c) */
+	uint32_t lifetime_kb;		/* byte lifetime in KB; 0 = unlimited */
+	bool soft_expired;		/* the ESP worker reported its soft byte/sequence limit */
+	/* LAN-to-LAN (l2l.c): the selectors, network order; rmask 0 = the
+	 * remote-access client's own address (ike_sa.addr) */
+	uint32_t lnet, lmask, rnet, rmask;
 };
 
 /* A quick mode ravpn started to rekey a child SA. */
@@ -111,7 +121,7 @@ struct ike_sa {
 	size_t sai_len;
 	uint8_t idi_b[300];		/* initiator's ID payload body */
 	size_t idi_len;
-	uint8_t idr_b[8];
+	uint8_t idr_b[300];		/* our ID payload body (a DN with certificates) */
 	size_t idr_len;
 	char group_name[NAME_LEN];
 	struct v1_keys keys;
@@ -153,6 +163,31 @@ struct ike_sa {
 	struct qm_state qm;
 	struct qm_init qmi;
 	struct child_sa children[SA_CHILDREN];
+
+	/* LAN-to-LAN (l2l.c): a peer named by an ipsec-l2l tunnel-group */
+	bool l2l;
+	bool initiator;			/* we sent main mode message 1 */
+	uint32_t acq_src, acq_dst;	/* traffic that asked for this SA (network order) */
+
+	/* timeouts.c: session and idle timers of an established session */
+	long long session_end_ms;	/* session-timeout ends it then; 0 = never */
+	uint32_t idle_timeout;		/* seconds without data traffic; 0 = none */
+	long long last_data_ms;		/* last ESP packet either way (or login) */
+
+	/* cert_mm.c: main mode with RSA signatures */
+	char trustpoint[NAME_LEN];	/* ours: CERTREQ, CERT, the key master signs with */
+	bool sign_pending;		/* message 5 checked, IPC_SIGN out (state MM_SENT4) */
+	char peer_dn[256];		/* the client certificate's subject, for logs */
+
+	/* initial_contact.c: the peer sent INITIAL-CONTACT (RFC 2407 4.6.3.3);
+	 * its older sessions go once its identity is known */
+	bool initial_contact;
+	/* p1_expire.c: the IKE SA's lifetime ran out and it was deleted; the
+	 * IPsec SAs live on to their own expiry */
+	bool p1_dead;
+	/* reauth.c: the address of the session this one re-authenticates (its
+	 * IPsec SAs were adopted, installed once the lease is known); 0 = none */
+	uint32_t reauth_addr;
 };
 
 /* The worker-wide context. */
@@ -218,6 +253,15 @@ void mm_msg3(struct ike_sa *sa, const struct v1_msg *m);
 void mm_have_keys(struct ike_sa *sa);
 void mm_msg5(struct ike_sa *sa, const struct v1_msg *m);
 
+/* cert_mm.c: main mode with RSA signatures (RFC 2409 5.1) */
+bool cert_mm_is_sig(const struct ike_sa *sa);
+/* SKEYID = prf(Ni_b | Nr_b, g^xy), no secret needed: derives the keys and
+ * sends message 4 as the SKEYID answer would. */
+void cert_mm_local_skeyid(struct ike_sa *sa);
+void cert_mm_add_certreq(struct ike_sa *sa, struct v1_out *o);
+void cert_mm_msg5(struct ike_sa *sa, const struct v1_msg *m);
+void cert_mm_sign_answer(uint32_t id, const struct ipc_sign_ans *a);
+
 /* phase1.c: what aggressive and main mode share */
 struct p1_choice;
 bool p1_choose(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
@@ -239,6 +283,10 @@ void xauth_answer(const struct ipc_auth_ans *a);
 void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
 		     struct rbuf *attrs);
 void modecfg_lease_answer(const struct ipc_lease_ans *a);
+/* The group-policy's attributes the client asked for (want): DNS, WINS,
+ * domain, banner, the split-include or split-exclude list. */
+void modecfg_policy_attrs(struct v1_out *o, const struct conf *c,
+			  const struct conf_group_policy *gp, const uint16_t *want, int n_want);
 void transaction_input(struct ike_sa *sa, const struct v1_msg *m);
 void qm_input(struct ike_sa *sa, const struct v1_msg *m);
 /* Drops a quick mode that never got its HASH(3) (and its inbound SA). */
@@ -254,14 +302,57 @@ void qm_child_up(struct ike_sa *sa, struct child_sa *c);
 void rekey_tick(struct ike_sa *sa, long long now);
 void rekey_answer(struct ike_sa *sa, const struct v1_msg *m);
 void rekey_abandon(struct ike_sa *sa);
+/* Starts our quick mode for a new SA like old (a rekey, or a first SA). */
+void rekey_start(struct ike_sa *sa, const struct child_sa *old);
+/* The ESP worker says an SA reached its soft (rekey) or hard (remove) byte
+ * or sequence-number limit. */
+void rekey_sa_expire(const struct ipc_sa_expire *e);
+/* Inner bytes after which the ESP worker asks for a rekey (0: no limit). */
+uint64_t rekey_soft_bytes(const struct child_sa *c);
 void info_input(struct ike_sa *sa, const struct v1_msg *m);
 /* One informational message deleting the IKE SA and then its ESP SAs. */
 void info_send_delete_all(struct ike_sa *sa);
+/* An informational DELETE of the IKE (ISAKMP) SA alone. */
+void info_send_delete_ike(struct ike_sa *sa);
 /* An encrypted informational notify (quick mode refusals). */
 void info_send_notify(struct ike_sa *sa, uint16_t type);
-void info_send_responder_lifetime(struct ike_sa *sa, uint32_t spi_in, uint32_t seconds);
+/* seconds / kb: 0 leaves that lifetime out */
+void info_send_responder_lifetime(struct ike_sa *sa, uint32_t spi_in, uint32_t seconds,
+				  uint32_t kb);
 void info_send_notify_plain(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
 			    uint16_t type);
+
+/* timeouts.c: session-timeout and idle-timeout (vpn-idle-timeout, RADIUS
+ * Idle-Timeout), and their change by a RADIUS CoA-Request */
+void timeouts_start(struct ike_sa *sa, uint32_t radius_idle_timeout);
+void timeouts_db(struct ike_sa *sa);
+enum timeout_kind { TIMEOUT_NONE, TIMEOUT_SESSION, TIMEOUT_IDLE };
+/* Which timer of an established session ran out at now (ms). */
+enum timeout_kind timeouts_due(const struct ike_sa *sa, long long now);
+/* Ends sa when a timer ran out; true if it did (sa is freed). */
+bool timeouts_tick(struct ike_sa *sa, long long now);
+void timeouts_esp_report(const struct ipc_sa_seq *q);
+void timeouts_coa(struct ike_sa *sa, const struct ipc_logoff *l);
+
+/* initial_contact.c: RFC 2407 4.6.3.3 - a peer that starts afresh makes
+ * its older sessions (same address, and same user for XAUTH) go */
+void ic_scan(struct ike_sa *sa, const struct v1_msg *m);
+/* Ends the older sessions when sa's identity is known (after XAUTH, or
+ * phase 1 of a LAN-to-LAN peer). */
+void ic_apply(struct ike_sa *sa);
+/* Same peer identity: address, and user for XAUTH (LAN-to-LAN: address). */
+bool ic_same_identity(const struct ike_sa *a, const struct ike_sa *b);
+
+/* reauth.c: a client's new phase 1 + XAUTH from the same address and port
+ * as its live session takes that session's IPsec SAs and address over. */
+void reauth_adopt(struct ike_sa *sa);
+void reauth_install_adopted(struct ike_sa *sa);
+
+/* p1_expire.c: phase 1 lifetime.  The tick deletes an expired IKE SA and
+ * ends the session when its last IPsec SA is gone (true: sa is freed). */
+bool p1_expire_tick(struct ike_sa *sa, long long now);
+/* sa has an IPsec SA up: sessions of the same peer whose IKE SA expired end. */
+void p1_replace_expired(struct ike_sa *sa);
 
 /* dpd.c: dead peer detection (RFC 3706), periodic as the ASA's
  * isakmp keepalive threshold/retry */
@@ -272,6 +363,29 @@ void dpd_send(struct ike_sa *sa, uint32_t seq);
 /* keylog.c: --keylog lines for tshark */
 void keylog_ike(const struct ike_sa *sa);
 void keylog_esp(const struct ike_sa *sa, const struct child_sa *ch);
+
+/* l2l.c: LAN-to-LAN peers (static crypto map entries, ipsec-l2l tunnel-groups) */
+void l2l_acquire(const struct ipc_acquire *q);
+/* Phase 1 done: true when sa is a LAN-to-LAN peer (no XAUTH; established now). */
+bool l2l_phase1_done(struct ike_sa *sa);
+/* Quick mode responder: the peer's proxy IDs against the crypto ACL (a
+ * subset is accepted, a superset refused); fills c's selectors. */
+bool l2l_check_ids(struct ike_sa *sa, const struct v1_msg *m, struct child_sa *c);
+/* The configuration phase 2 proposals are chosen from: for a LAN-to-LAN
+ * peer, its static map entry only; else every dynamic map. */
+const struct conf *l2l_p2_conf(const struct ike_sa *sa);
+/* clear crypto sa peer A / clear crypto isakmp sa [A]: SAs cleared. */
+uint32_t l2l_clear(const struct ipc_logoff *l);
+/* qm_init.c: our first quick mode for the ACL line acl of entry m */
+void qmi_start(struct ike_sa *sa, const struct conf_crypto_map *m, const struct conf_acl *acl);
+/* mm_init.c: main mode initiator (RFC 2409 5.4, pre-shared key) */
+struct ike_sa *mi_start(const struct conf_crypto_map *m);
+void mi_adopt_rcky(const struct v1_msg *hdr);
+bool mi_clear_input(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len);
+void mi_have_keys(struct ike_sa *sa);
+void mi_msg6(struct ike_sa *sa, const struct v1_msg *m);
+/* Resends our last message, gives up after a few tries: true if sa ended. */
+bool mi_tick(struct ike_sa *sa, long long now);
 
 /* natt.c */
 void natt_add_vids(const struct ike_sa *sa, struct v1_out *o);

@@ -60,6 +60,21 @@ void info_send_delete_all(struct ike_sa *sa)
 	send_info(sa, fill_delete_all, sa);
 }
 
+static void fill_delete_ike(struct v1_out *o, const void *arg)
+{
+	const struct ike_sa *sa = arg;
+	uint8_t ck[16];
+
+	memcpy(ck, sa->icky, 8);
+	memcpy(ck + 8, sa->rcky, 8);
+	delete_payload(o, PROTO_ISAKMP, 16, 1, ck);
+}
+
+void info_send_delete_ike(struct ike_sa *sa)
+{
+	send_info(sa, fill_delete_ike, sa);
+}
+
 struct dpd_arg {
 	const uint8_t *spi;
 	size_t spi_len;
@@ -100,7 +115,11 @@ static void info_notify(struct ike_sa *sa, const struct v1_payload *n)
 		send_info(sa, fill_dpd, &a);
 	} else if (type == N_DPD_R_U_THERE_ACK && rbuf_u32(&r, &seq)) {
 		dpd_ack(sa, seq);
-	} else if (type != N_DPD_R_U_THERE_ACK && type != N_INITIAL_CONTACT) {
+	} else if (type == N_INITIAL_CONTACT) {
+		log_info("peer %s: INITIAL-CONTACT received", sa_peer_str(sa));
+		sa->initial_contact = true;
+		ic_apply(sa);	/* now, when the identity is known; else after XAUTH */
+	} else if (type != N_DPD_R_U_THERE_ACK) {
 		log_info("peer %s: notify %u received", sa_peer_str(sa), type);
 	}
 }
@@ -123,30 +142,43 @@ static void fill_notify(struct v1_out *o, const void *arg)
 
 struct lifetime_arg {
 	uint32_t spi;
-	uint32_t seconds;
+	uint32_t seconds, kb;
 };
 
-/* RFC 2407 4.6.3.1: protocol ESP, our inbound SPI, the lifetime attributes. */
+#define LIFE_TYPE_SECONDS	1
+#define LIFE_TYPE_KILOBYTES	2
+
+static void lifetime_pair(struct v1_out *o, uint16_t type, uint32_t v)
+{
+	uint8_t be[4] = { (uint8_t)(v >> 24), (uint8_t)(v >> 16), (uint8_t)(v >> 8), (uint8_t)v };
+
+	v1_out_attr16(o, P2_LIFE_TYPE, type);
+	v1_out_attr_var(o, P2_LIFE_DURATION, be, 4);
+}
+
+/* RFC 2407 4.6.3.1: protocol ESP, our inbound SPI, the lifetime attributes
+ * (each LIFE-TYPE followed by its LIFE-DURATION). */
 static void fill_lifetime(struct v1_out *o, const void *arg)
 {
 	const struct lifetime_arg *a = arg;
 	size_t p = v1_out_open(o, PL_NOTIFY);
-	uint8_t secs[4] = { (uint8_t)(a->seconds >> 24), (uint8_t)(a->seconds >> 16),
-			    (uint8_t)(a->seconds >> 8), (uint8_t)a->seconds };
 
 	wbuf_u32(&o->w, DOI_IPSEC);
 	wbuf_u8(&o->w, PROTO_ESP);
 	wbuf_u8(&o->w, 4);
 	wbuf_u16(&o->w, N_RESPONDER_LIFETIME);
 	wbuf_u32(&o->w, a->spi);
-	v1_out_attr16(o, P2_LIFE_TYPE, 1);
-	v1_out_attr_var(o, P2_LIFE_DURATION, secs, 4);
+	if (a->seconds)
+		lifetime_pair(o, LIFE_TYPE_SECONDS, a->seconds);
+	if (a->kb)
+		lifetime_pair(o, LIFE_TYPE_KILOBYTES, a->kb);
 	v1_out_close(o, p);
 }
 
-void info_send_responder_lifetime(struct ike_sa *sa, uint32_t spi_in, uint32_t seconds)
+void info_send_responder_lifetime(struct ike_sa *sa, uint32_t spi_in, uint32_t seconds,
+				  uint32_t kb)
 {
-	struct lifetime_arg a = { spi_in, seconds };
+	struct lifetime_arg a = { spi_in, seconds, kb };
 
 	send_info(sa, fill_lifetime, &a);
 }

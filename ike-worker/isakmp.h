@@ -49,6 +49,7 @@ enum v1_p1_attr {
 	P1_LIFE_DURATION = 12, P1_KEY_LENGTH = 14,
 };
 #define AUTH_XAUTH_INIT_PSK	65001
+#define AUTH_XAUTH_INIT_RSA	65005
 
 /* Phase 2 (IPsec DOI, RFC 2407 4.5) attributes */
 enum v1_p2_attr {

@@ -99,7 +99,10 @@ void mm_msg3(struct ike_sa *sa, const struct v1_msg *m)
 	}
 	natt_check_natd(sa, m, 500);
 	sa_set_state(sa, ST_MM_WAIT_SKEYID);
-	p1_request_skeyid(sa);
+	if (cert_mm_is_sig(sa))
+		cert_mm_local_skeyid(sa);
+	else
+		p1_request_skeyid(sa);
 }
 
 /* Master answered SKEYID: send message 4. */
@@ -110,6 +113,7 @@ void mm_have_keys(struct ike_sa *sa)
 	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_MAIN, 0, 0);
 	v1_out_payload(&o, PL_KE, sa->gxr, sa->gx_len);
 	v1_out_payload(&o, PL_NONCE, sa->nr, sa->nr_len);
+	cert_mm_add_certreq(sa, &o);
 	natt_add_natd(sa, &o);
 	v1_out_finish(&o);
 	net_send(sa, o.buf, o.w.len);
@@ -146,6 +150,10 @@ void mm_msg5(struct ike_sa *sa, const struct v1_msg *m)
 	}
 	memcpy(sa->idi_b, id->body, id->len);
 	sa->idi_len = id->len;
+	if (cert_mm_is_sig(sa)) {
+		cert_mm_msg5(sa, m);
+		return;
+	}
 	if (!p1_hash_i_ok(sa, m)) {
 		log_warn("peer %s group %s: HASH_I mismatch in main mode message 5: pre-shared key "
 			 "differs", sa_peer_str(sa), sa->group_name);
@@ -153,5 +161,6 @@ void mm_msg5(struct ike_sa *sa, const struct v1_msg *m)
 		return;
 	}
 	mm_send6(sa);
+	ic_scan(sa, m);		/* INITIAL-CONTACT (initial_contact.c) */
 	p1_complete(sa, "main mode");
 }

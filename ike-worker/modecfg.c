@@ -56,15 +56,23 @@ void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
 	peers_send(ROLE_POOLD, 0, IPC_LEASE, 0, &q, sizeof q);
 }
 
-static bool wanted(const struct ike_sa *sa, uint16_t type)
+static bool wanted_in(const uint16_t *want, int n_want, uint16_t type)
 {
-	for (int i = 0; i < sa->n_cfg_wanted; i++)
-		if (sa->cfg_wanted[i] == type)
+	for (int i = 0; i < n_want; i++)
+		if (want[i] == type)
 			return true;
 	return false;
 }
 
-static void add_split(struct v1_out *o, const struct conf *c, const char *acl)
+static bool wanted(const struct ike_sa *sa, uint16_t type)
+{
+	return wanted_in(sa->cfg_wanted, sa->n_cfg_wanted, type);
+}
+
+/* The ACL's networks as a Unity split list: CA_UNITY_SPLIT_INCLUDE
+ * (tunnelspecified) or CA_UNITY_LOCAL_LAN, 28678, the split-exclude list
+ * (excludespecified; vpnc exports it as CISCO_SPLIT_EXC when it knows it). */
+static void add_split(struct v1_out *o, const struct conf *c, const char *acl, uint16_t type)
 {
 	uint8_t buf[14 * 32];
 	struct wbuf w;
@@ -82,24 +90,28 @@ static void add_split(struct v1_out *o, const struct conf *c, const char *acl)
 		wbuf_u16(&w, 0);
 	}
 	if (wbuf_ok(&w) && w.len)
-		v1_out_attr_var(o, CA_UNITY_SPLIT_INCLUDE, buf, (uint16_t)w.len);
+		v1_out_attr_var(o, type, buf, (uint16_t)w.len);
 }
 
-static void add_policy(struct ike_sa *sa, struct v1_out *o, const struct conf_group_policy *gp)
+void modecfg_policy_attrs(struct v1_out *o, const struct conf *c,
+			  const struct conf_group_policy *gp, const uint16_t *want, int n_want)
 {
 	if (!gp)
 		return;
-	for (int i = 0; i < gp->n_dns && wanted(sa, CA_IP4_DNS); i++)
+	for (int i = 0; i < gp->n_dns && wanted_in(want, n_want, CA_IP4_DNS); i++)
 		v1_out_attr_var(o, CA_IP4_DNS, &gp->dns[i], 4);
-	for (int i = 0; i < gp->n_wins && wanted(sa, CA_IP4_NBNS); i++)
+	for (int i = 0; i < gp->n_wins && wanted_in(want, n_want, CA_IP4_NBNS); i++)
 		v1_out_attr_var(o, CA_IP4_NBNS, &gp->wins[i], 4);
-	if (gp->domain[0] && wanted(sa, CA_UNITY_DEF_DOMAIN))
+	if (gp->domain[0] && wanted_in(want, n_want, CA_UNITY_DEF_DOMAIN))
 		v1_out_attr_var(o, CA_UNITY_DEF_DOMAIN, gp->domain, (uint16_t)strlen(gp->domain));
-	if (gp->banner[0] && wanted(sa, CA_UNITY_BANNER))
+	if (gp->banner[0] && wanted_in(want, n_want, CA_UNITY_BANNER))
 		v1_out_attr_var(o, CA_UNITY_BANNER, gp->banner, (uint16_t)strlen(gp->banner));
 	if (gp->split_policy == SPLIT_SPECIFIED && gp->split_acl[0] &&
-	    wanted(sa, CA_UNITY_SPLIT_INCLUDE))
-		add_split(o, &ike.c.conf, gp->split_acl);
+	    wanted_in(want, n_want, CA_UNITY_SPLIT_INCLUDE))
+		add_split(o, c, gp->split_acl, CA_UNITY_SPLIT_INCLUDE);
+	if (gp->split_policy == SPLIT_EXCLUDE && gp->split_acl[0] &&
+	    wanted_in(want, n_want, CA_UNITY_LOCAL_LAN))
+		add_split(o, c, gp->split_acl, CA_UNITY_LOCAL_LAN);
 }
 
 static void send_reply(struct ike_sa *sa)
@@ -117,7 +129,7 @@ static void send_reply(struct ike_sa *sa)
 	v1_out_attr_var(&o, CA_IP4_ADDRESS, &sa->addr, 4);
 	if (wanted(sa, CA_IP4_NETMASK))
 		v1_out_attr_var(&o, CA_IP4_NETMASK, &sa->mask, 4);
-	add_policy(sa, &o, gp);
+	modecfg_policy_attrs(&o, &ike.c.conf, gp, sa->cfg_wanted, sa->n_cfg_wanted);
 	if (wanted(sa, CA_UNITY_SAVE_PASSWD))
 		v1_out_attr16(&o, CA_UNITY_SAVE_PASSWD, 0);
 	if (wanted(sa, CA_UNITY_PFS))
@@ -192,4 +204,5 @@ void modecfg_lease_answer(const struct ipc_lease_ans *a)
 	send_reply(sa);
 	sa_set_state(sa, ST_ESTABLISHED);
 	peers_db_session_upd(sa, NULL);
+	reauth_install_adopted(sa);	/* IPsec SAs of a re-authenticated session (reauth.c) */
 }

@@ -107,7 +107,10 @@ static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint
 		am_msg3(sa, &m);
 		break;
 	case EXCH_MAIN:
-		mm_msg5(sa, &m);
+		if (sa->state == ST_MI_SENT5)	/* we initiated (mm_init.c) */
+			mi_msg6(sa, &m);
+		else
+			mm_msg5(sa, &m);
 		break;
 	case EXCH_TRANSACTION:
 		transaction_input(sa, &m);
@@ -129,6 +132,8 @@ static void dispatch_clear(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t 
 {
 	struct v1_msg m = *hdr;
 
+	if (mi_clear_input(sa, hdr, pkt, len))	/* main mode 2 and 4 to us (mm_init.c) */
+		return;
 	if (sa->state != ST_MM_SENT2 || hdr->exch != EXCH_MAIN ||
 	    !v1_parse_payloads(&m, pkt + ISAKMP_HDR_LEN, len - ISAKMP_HDR_LEN)) {
 		log_warn("peer %s: unencrypted message dropped", sa_peer_str(sa));
@@ -161,6 +166,7 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 		}
 		return;
 	}
+	mi_adopt_rcky(&hdr);	/* the answer to our main mode 1 names its cookie */
 	sa = sa_find(hdr.icky, hdr.rcky);
 	if (!sa) {
 		log_debug("message for unknown IKE SA from %s dropped", inet_ntoa(from->sin_addr));
@@ -173,7 +179,7 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 		return;
 	}
 	if (sa->state == ST_AM_WAIT_SKEYID || sa->state == ST_MM_WAIT_SKEYID ||
-	    sa->state == ST_MM_SENT2)
+	    sa->state == ST_MM_SENT2 || (sa->state >= ST_MI_SENT1 && sa->state <= ST_MI_WAIT_SKEYID))
 		return;		/* no keys yet */
 	/* A late copy of the last phase 1 message (a client that resends it
 	 * while waiting for us) must not touch the phase 1 IV every later

@@ -36,7 +36,8 @@ static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
 		.encap = ch->encap, .enc = ch->enc, .auth = ch->auth, .enc_key_len = ch->enc_len,
 		.auth_key_len = ch->auth_len, .peer_port = ntohs(sa->peer.sin_port),
 		.peer_addr = sa->peer.sin_addr.s_addr, .local_addr = ike.local_addr,
-		.inner_addr = sa->addr,
+		.inner_addr = ch->rmask ? ch->rnet : sa->addr,	/* LAN-to-LAN: the remote network */
+		.inner_mask = ch->rmask,
 		.replay_window = (uint32_t)conf_replay_window(&ike.c.conf),
 	};
 	const uint8_t *k = in ? ch->key_in : ch->key_out;
@@ -45,6 +46,8 @@ static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
 	 * after its last report (2 s at up to 2 million packets/s). */
 	if (!in && ch->seq_out_seen)
 		a.seq_out = ch->seq_out_seen + (1u << 22);
+	a.hard_bytes = (uint64_t)ch->lifetime_kb * 1024;
+	a.soft_bytes = rekey_soft_bytes(ch);
 	memcpy(a.enc_key, k, ch->enc_len);
 	memcpy(a.auth_key, k + ch->enc_len, ch->auth_len);
 	peers_send(ROLE_ESP, ch->esp_index, IPC_SA_ADD, 0, &a, sizeof a);
@@ -177,7 +180,8 @@ void peers_db_ike_sa(struct ike_sa *sa, bool deleted)
 	memcpy(e.rcookie, sa->rcky, 8);
 	ipc_strcpy(e.encryption, sizeof e.encryption, cipher_name(sa->enc, sa->key_bits));
 	ipc_strcpy(e.hashing, sizeof e.hashing, hash_name(sa->hash));
-	ipc_strcpy(e.auth, sizeof e.auth, "PSK+XAUTH");
+	ipc_strcpy(e.auth, sizeof e.auth, sa->l2l ? (cert_mm_is_sig(sa) ? "RSA" : "PSK") :
+		   cert_mm_is_sig(sa) ? "RSA+XAUTH" : "PSK+XAUTH");	/* LAN-to-LAN: no XAUTH */
 	peers_send(ROLE_DB, 0, IPC_DB_IKE_SA, 0, &e, sizeof e);
 }
 
@@ -216,9 +220,17 @@ static void on_logoff(int role, uint32_t id, struct ipc_logoff *l)
 
 	l->user[sizeof l->user - 1] = 0;
 	l->cause[sizeof l->cause - 1] = 0;
+	if (l->by == LOGOFF_PEER_IPSEC || l->by == LOGOFF_PEER_ISAKMP) {	/* l2l.c */
+		a.count = l2l_clear(l);
+		peers_send(role, 0, IPC_LOGOFF_ANS, id, &a, sizeof a);
+		return;
+	}
 	for (struct ike_sa *sa = ike.sas; sa; sa = next) {
 		next = sa->next;
-		if (logoff_matches(sa, l)) {
+		if (l->coa && logoff_matches(sa, l)) {	/* RFC 5176 CoA: change, do not end */
+			timeouts_coa(sa, l);
+			a.count++;
+		} else if (logoff_matches(sa, l)) {
 			log_notice("peer %s user %s: logged off by %s", sa_peer_str(sa), sa->user,
 				   role == ROLE_AUTHD ? "a RADIUS Disconnect-Request" : "the operator");
 			sa_end(sa, l->cause[0] ? l->cause : "admin", true);
@@ -245,6 +257,9 @@ static bool from_master(struct ipc_msg *m)
 	case IPC_SKEYID_ANS:
 		p1_skeyid_answer(m->hdr.id, (const struct ipc_skeyid_ans *)m->data);
 		return true;
+	case IPC_SIGN_ANS:
+		cert_mm_sign_answer(m->hdr.id, (const struct ipc_sign_ans *)m->data);
+		return true;
 	case IPC_LOGOFF:
 		on_logoff(ROLE_MASTER, m->hdr.id, (struct ipc_logoff *)m->data);
 		return true;
@@ -264,13 +279,22 @@ static void on_sa_seq(const struct ipc_sa_seq *q)
 {
 	struct ike_sa *sa = sa_by_sid(q->sid);
 
-	for (int i = 0; sa && i < SA_CHILDREN; i++)
+	for (int i = 0; sa && q->dir != SA_IN && i < SA_CHILDREN; i++)
 		if (sa->children[i].used && sa->children[i].spi_out == q->spi)
 			sa->children[i].seq_out_seen = q->seq_out;
+	timeouts_esp_report(q);
 }
 
 static bool dispatch(struct ipc_msg *m, int role)
 {
+	if (role == ROLE_ESP && m->hdr.type == IPC_SA_EXPIRE) {
+		rekey_sa_expire((const struct ipc_sa_expire *)m->data);
+		return true;
+	}
+	if (role == ROLE_ESP && m->hdr.type == IPC_ACQUIRE) {
+		l2l_acquire((const struct ipc_acquire *)m->data);
+		return true;
+	}
 	if (role == ROLE_ESP && m->hdr.type == IPC_SA_SEQ) {
 		on_sa_seq((const struct ipc_sa_seq *)m->data);
 		return true;

@@ -16,8 +16,18 @@
 bool p1_choose(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
 	       const struct v1_payload *sap, const char *group, struct p1_choice *ch)
 {
-	if (prop_select_p1(sap->body, sap->len, &ike.c.conf, ch))
-		return true;
+	bool rsa;
+
+	if (prop_select_p1(sap->body, sap->len, &ike.c.conf, ch)) {
+		rsa = ch->auth == IKE_AUTH_RSA_SIG || ch->auth == AUTH_XAUTH_INIT_RSA;
+		if (!rsa || m->exch == EXCH_MAIN)
+			return true;
+		/* Certificates are done in main mode only (cert_mm.c). */
+		log_warn("peer %s group %s: no proposal chosen: RSA signatures in aggressive "
+			 "mode are not supported, main mode is", inet_ntoa(from->sin_addr), group);
+		info_send_notify_plain(m, from, on4500, N_NO_PROPOSAL_CHOSEN);
+		return false;
+	}
 	log_warn("peer %s group %s: no proposal chosen: no client transform matches a "
 		 "crypto ikev1 policy", inet_ntoa(from->sin_addr), group);
 	info_send_notify_plain(m, from, on4500, N_NO_PROPOSAL_CHOSEN);
@@ -105,8 +115,8 @@ void p1_skeyid_answer(uint32_t id, const struct ipc_skeyid_ans *a)
 	struct ike_sa *sa;
 
 	for (sa = ike.sas; sa; sa = sa->next)
-		if ((sa->state == ST_AM_WAIT_SKEYID || sa->state == ST_MM_WAIT_SKEYID) &&
-		    sa->req_id == id)
+		if ((sa->state == ST_AM_WAIT_SKEYID || sa->state == ST_MM_WAIT_SKEYID ||
+		     sa->state == ST_MI_WAIT_SKEYID) && sa->req_id == id)
 			break;
 	if (!sa)
 		return;
@@ -117,6 +127,10 @@ void p1_skeyid_answer(uint32_t id, const struct ipc_skeyid_ans *a)
 		return;
 	}
 	keylog_ike(sa);
+	if (sa->state == ST_MI_WAIT_SKEYID) {	/* we initiated (mm_init.c) */
+		mi_have_keys(sa);
+		return;
+	}
 	p1_own_id(sa);
 	if (sa->state == ST_AM_WAIT_SKEYID)
 		am_have_keys(sa);
@@ -147,5 +161,7 @@ void p1_complete(struct ike_sa *sa, const char *mode)
 	log_info("peer %s group %s: phase 1 complete (%s, %s-%s, DH group %d)", sa_peer_str(sa),
 		 sa->group_name, mode, cipher_name(sa->enc, sa->key_bits), hash_name(sa->hash),
 		 sa->group);
-	xauth_start(sa);
+	ic_apply(sa);	/* INITIAL-CONTACT of a LAN-to-LAN peer; XAUTH clients wait */
+	if (!l2l_phase1_done(sa))	/* a LAN-to-LAN peer has no XAUTH (l2l.c) */
+		xauth_start(sa);
 }

@@ -60,9 +60,20 @@ static bool p1_read_attrs(struct rbuf *r, struct p1_choice *t)
 	return rbuf_ok(r);
 }
 
+/* The policy's `authentication` a client's method needs (XAUTH variants
+ * are the same method plus XAUTH); 0 for methods ravpn does not do. */
+static int p1_auth_class(int auth)
+{
+	if (auth == IKE_AUTH_PSK || auth == AUTH_XAUTH_INIT_PSK)
+		return IKE_AUTH_PSK;
+	if (auth == IKE_AUTH_RSA_SIG || auth == AUTH_XAUTH_INIT_RSA)
+		return IKE_AUTH_RSA_SIG;
+	return 0;
+}
+
 static const struct conf_isakmp_policy *p1_policy(const struct conf *c, const struct p1_choice *t)
 {
-	bool psk = t->auth == IKE_AUTH_PSK || t->auth == AUTH_XAUTH_INIT_PSK;
+	int auth = p1_auth_class(t->auth);
 	int bits = t->enc == IKE_ENC_AES ? (t->key_bits ? t->key_bits : 128) : 0;
 
 	for (int i = 0; i < c->n_policies; i++) {
@@ -70,7 +81,7 @@ static const struct conf_isakmp_policy *p1_policy(const struct conf *c, const st
 		int pbits = p->enc == IKE_ENC_AES ? (p->key_bits ? p->key_bits : 128) : 0;
 
 		if (p->enc == t->enc && pbits == bits && p->hash == t->hash &&
-		    p->group == t->group && psk && p->auth == IKE_AUTH_PSK)
+		    p->group == t->group && auth && p->auth == auth)
 			return p;
 	}
 	return NULL;
@@ -198,6 +209,8 @@ static bool p2_read_attrs(struct rbuf *r, struct p2_choice *t)
 		case P2_LIFE_DURATION:
 			if (life_type == 1 && a.num)
 				t->lifetime = a.num;
+			else if (life_type == 2)
+				t->lifetime_kb = a.num;
 			break;
 		case P2_GROUP: t->group = (int)a.num; break;
 		case P2_ENCAP: t->encap_mode = (uint16_t)a.num; break;
@@ -225,12 +238,23 @@ static bool p2_pfs_ok(const struct conf_dynamic_map *dm, struct p2_choice *t)
 	return false;
 }
 
-/* The map entry's lifetime caps the client's (seed 000: the shorter wins). */
-static void p2_lifetime(const struct conf_dynamic_map *dm, struct p2_choice *t)
+/* The map entry's lifetimes (else the global ones) cap the client's (seed
+ * 000: the shorter wins).  A client that proposed no kilobyte lifetime
+ * gets ours without a RESPONDER-LIFETIME: ravpn enforces it by rekeying. */
+static void p2_lifetime(const struct conf *c, const struct conf_dynamic_map *dm,
+			struct p2_choice *t)
 {
-	if (dm->sa_lifetime_sec && t->lifetime > dm->sa_lifetime_sec) {
-		t->lifetime = dm->sa_lifetime_sec;
+	uint32_t sec = conf_p2_lifetime_sec(c, dm), kb = conf_p2_lifetime_kb(c, dm);
+
+	if (sec && t->lifetime > sec) {
+		t->lifetime = sec;
 		t->lifetime_lowered = true;
+	}
+	if (kb && !t->lifetime_kb) {
+		t->lifetime_kb = kb;
+	} else if (kb && t->lifetime_kb > kb) {
+		t->lifetime_kb = kb;
+		t->lifetime_kb_lowered = true;
 	}
 }
 
@@ -249,7 +273,7 @@ static bool p2_allowed(const struct conf *c, struct p2_choice *t)
 			tbits = has_key_bits(ts->enc) ? (ts->key_bits ? ts->key_bits : 128) : 0;
 			if (ts->enc == t->enc && tbits == bits && ts->auth == t->auth &&
 			    p2_pfs_ok(&c->dynmaps[m], t)) {
-				p2_lifetime(&c->dynmaps[m], t);
+				p2_lifetime(c, &c->dynmaps[m], t);
 				return true;
 			}
 		}

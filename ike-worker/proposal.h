@@ -28,6 +28,8 @@ struct p2_choice {
 	size_t tf_len;
 	bool pfs_mismatch;		/* a transform matched but for its PFS group */
 	bool lifetime_lowered;		/* ours is shorter: tell the client (RESPONDER-LIFETIME) */
+	uint32_t lifetime_kb;		/* kilobytes; 0 = unlimited */
+	bool lifetime_kb_lowered;	/* our kilobytes are fewer than the client's */
 };
 
 bool prop_select_p1(const uint8_t *sa_body, size_t len, const struct conf *c,

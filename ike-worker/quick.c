@@ -37,6 +37,8 @@ static bool qm_check_ids(struct ike_sa *sa, const struct v1_msg *m)
 	uint8_t type;
 	uint32_t addr;
 
+	if (sa->l2l)	/* subnets against the crypto ACL (l2l.c) */
+		return l2l_check_ids(sa, m, NULL);
 	if (!ci)
 		return true;	/* no IDs: the phase 1 addresses are the selectors */
 	rbuf_init(&r, ci->body, ci->len);
@@ -83,6 +85,7 @@ static void qm_fill_child(struct ike_sa *sa, const struct p2_choice *ch)
 	c->encap_mode = ch->encap_mode;
 	c->encap = ch->encap_mode == ENCAP_MODE_TUNNEL ? ENCAP_NONE : ENCAP_UDP;
 	c->lifetime = ch->lifetime;
+	c->lifetime_kb = ch->lifetime_kb;
 	c->enc_len = (uint8_t)prop_esp_key_len(ch->enc, ch->key_bits);
 	c->auth_len = (uint8_t)prop_esp_auth_len(ch->auth);
 	c->pfs_group = ch->group;
@@ -170,7 +173,7 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 			 "SA/nonce", sa_peer_str(sa), sa->user);
 		return;
 	}
-	if (!prop_select_p2(sap->body, sap->len, &ike.c.conf, &ch)) {
+	if (!prop_select_p2(sap->body, sap->len, l2l_p2_conf(sa), &ch)) {
 		log_warn("peer %s user %s: quick mode: no proposal chosen (%s)", sa_peer_str(sa),
 			 sa->user, ch.pfs_mismatch ? "PFS mismatch: the dynamic map requires a PFS "
 			 "group the client did not offer" : "no transform set matches");
@@ -195,6 +198,8 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 	}
 	qm_fill_child(sa, &ch);
 	qm_keep_ids(&sa->qm.child, m);
+	if (sa->l2l)	/* selectors and the ESP worker of the remote network */
+		l2l_check_ids(sa, m, &sa->qm.child);
 	if (!qm_keys(sa, &sa->qm.child)) {
 		log_err("peer %s: KEYMAT derivation failed", sa_peer_str(sa));
 		sa->qm.msgid = 0;
@@ -205,8 +210,10 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 	peers_install_in(sa, &sa->qm.child);
 	/* A shorter lifetime of ours goes out first in its own informational
 	 * exchange, as Cisco gateways send it (vpnc expects it that way). */
-	if (ch.lifetime_lowered)
-		info_send_responder_lifetime(sa, sa->qm.child.spi_in, ch.lifetime);
+	if (ch.lifetime_lowered || ch.lifetime_kb_lowered)
+		info_send_responder_lifetime(sa, sa->qm.child.spi_in,
+					     ch.lifetime_lowered ? ch.lifetime : 0,
+					     ch.lifetime_kb_lowered ? ch.lifetime_kb : 0);
 	qm_send2(sa, m, &ch, gxr);
 }
 
@@ -259,6 +266,7 @@ void qm_child_up(struct ike_sa *sa, struct child_sa *c)
 			old->retire_ms = now + CHILD_RETIRE_MS;
 	}
 	keylog_esp(sa, c);
+	p1_replace_expired(sa);	/* a re-authenticated client's old session goes */
 	peers_db_child_sa(sa, c, false);
 	peers_db_session_upd(sa, c);
 }
@@ -268,6 +276,10 @@ void qm_input(struct ike_sa *sa, const struct v1_msg *m)
 	if (sa->state != ST_ESTABLISHED) {
 		log_warn("peer %s: quick mode before XAUTH and mode-config completed",
 			 sa_peer_str(sa));
+		return;
+	}
+	if (sa->p1_dead) {	/* p1_expire.c: the IKE SA was deleted */
+		log_warn("peer %s: quick mode on an expired IKE SA dropped", sa_peer_str(sa));
 		return;
 	}
 	if (sa->qmi.msgid && m->msgid == sa->qmi.msgid)

@@ -25,6 +25,16 @@ static long long soft_ms(const struct child_sa *c)
 	return life - (margin < 5000 ? 5000 : margin);
 }
 
+/* Volume soft lifetime at 90 %, as the time one (seed 001/002: the rekey
+ * starts when 5-15 % of the lifetime remains); the ESP worker checks its
+ * counters four times a second. */
+uint64_t rekey_soft_bytes(const struct child_sa *c)
+{
+	uint64_t hard = (uint64_t)c->lifetime_kb * 1024;
+
+	return hard - hard / 10;
+}
+
 /* One transform: the old SA's algorithms and our lifetime. It is a
  * substructure of the proposal, so it carries its own header here. */
 static void rekey_transform(struct wbuf *w, const struct child_sa *c)
@@ -42,6 +52,13 @@ static void rekey_transform(struct wbuf *w, const struct child_sa *c)
 	wbuf_u16(w, P2_LIFE_DURATION);
 	wbuf_u16(w, 4);
 	wbuf_u32(w, c->lifetime);
+	if (c->lifetime_kb) {
+		wbuf_u16(w, 0x8000 | P2_LIFE_TYPE);
+		wbuf_u16(w, 2);			/* kilobytes */
+		wbuf_u16(w, P2_LIFE_DURATION);
+		wbuf_u16(w, 4);
+		wbuf_u32(w, c->lifetime_kb);
+	}
 	wbuf_u16(w, 0x8000 | P2_ENCAP);
 	wbuf_u16(w, c->encap_mode);
 	if (c->auth) {
@@ -102,7 +119,7 @@ static void rekey_send1(struct ike_sa *sa, const struct child_sa *old)
 	q->tries = 1;
 }
 
-static void rekey_start(struct ike_sa *sa, const struct child_sa *old)
+void rekey_start(struct ike_sa *sa, const struct child_sa *old)
 {
 	struct qm_init *q = &sa->qmi;
 
@@ -110,6 +127,7 @@ static void rekey_start(struct ike_sa *sa, const struct child_sa *old)
 	q->child.used = q->child.installed = false;
 	q->child.retire_ms = 0;
 	q->child.seq_out_seen = 0;
+	q->child.soft_expired = false;
 	q->child.spi_in = qm_pick_spi(&q->child.esp_index);
 	q->msgid = crypt_new_msgid();
 	random_bytes(q->ni, sizeof q->ni);
@@ -122,8 +140,8 @@ static void rekey_start(struct ike_sa *sa, const struct child_sa *old)
 			return;
 		}
 	}
-	log_info("peer %s user %s: rekeying IPsec SA 0x%08x (soft lifetime)", sa_peer_str(sa),
-		 sa->user, old->spi_in);
+	log_info("peer %s user %s: rekeying IPsec SA 0x%08x (soft lifetime, %s)", sa_peer_str(sa),
+		 sa->user, old->spi_in, old->soft_expired ? "volume" : "time");
 	rekey_send1(sa, old);
 }
 
@@ -174,9 +192,46 @@ void rekey_tick(struct ike_sa *sa, long long now)
 			retire(sa, c, "replaced by a rekey");
 		else if (age >= (long long)c->lifetime * 1000)
 			retire(sa, c, "hard lifetime reached");
-		else if (!c->retire_ms && age >= soft_ms(c) && !sa->qmi.msgid && !sa->qm.msgid)
+		else if (!c->retire_ms && (age >= soft_ms(c) || c->soft_expired) &&
+			 !sa->qmi.msgid && !sa->qm.msgid && !sa->p1_dead)
 			rekey_start(sa, c);
 	}
+}
+
+static struct child_sa *child_by_spi(struct ike_sa *sa, uint32_t spi)
+{
+	for (int i = 0; sa && i < SA_CHILDREN; i++)
+		if (sa->children[i].used && (sa->children[i].spi_in == spi ||
+					     sa->children[i].spi_out == spi))
+			return &sa->children[i];
+	return NULL;
+}
+
+/* Volume (or sequence number) lifetime from the ESP worker: soft starts
+ * the same rekey as the time-based one (now, or at the next tick when a
+ * quick mode is in progress); hard removes the SA. */
+void rekey_sa_expire(const struct ipc_sa_expire *e)
+{
+	struct ike_sa *sa = sa_by_sid(e->sid);
+	struct child_sa *c = child_by_spi(sa, e->spi);
+	const char *what = e->why == EXPIRE_SEQ ? "sequence numbers" : "kilobytes";
+
+	if (!c)
+		return;
+	if (e->hard) {
+		log_notice("peer %s user %s: IPsec SA 0x%08x reached its hard lifetime (%s)",
+			   sa_peer_str(sa), sa->user, c->spi_in, what);
+		retire(sa, c, e->why == EXPIRE_SEQ ? "sequence numbers exhausted" :
+			      "hard lifetime in kilobytes reached");
+		return;
+	}
+	if (c->retire_ms || c->soft_expired)
+		return;		/* already replaced, or its rekey is pending */
+	log_info("peer %s user %s: IPsec SA 0x%08x reached its soft lifetime (%s)",
+		 sa_peer_str(sa), sa->user, c->spi_in, what);
+	c->soft_expired = true;
+	if (!sa->qmi.msgid && !sa->qm.msgid && sa->state == ST_ESTABLISHED && !sa->p1_dead)
+		rekey_start(sa, c);
 }
 
 static bool rekey_parse(struct ike_sa *sa, const struct v1_msg *m, uint32_t *spi,
@@ -248,8 +303,12 @@ void rekey_answer(struct ike_sa *sa, const struct v1_msg *m)
 	c = qm_slot(sa);
 	*c = sa->qmi.child;
 	c->used = true;
-	peers_install_child(sa, c);
+	/* The client takes the new SAs into use on HASH(3): our inbound one
+	 * is ready before it, our outbound one follows it, so the client
+	 * knows the SPI of the first packet we send with it. */
+	peers_install_in(sa, c);
 	rekey_send3(sa, nr->body, nr->len);
+	peers_install_out(sa, c);
 	log_notice("peer %s user %s: IPsec SA rekeyed: in 0x%08x out 0x%08x", sa_peer_str(sa),
 		   sa->user, c->spi_in, c->spi_out);
 	qm_child_up(sa, c);

@@ -168,13 +168,12 @@ void sa_tick(void)
 
 		next = sa->next;
 		sa_retransmit(sa, now);
-		if (sa->state == ST_ESTABLISHED && sa->session_timeout &&
-		    now - sa->up_ms >= (long long)sa->session_timeout * 1000) {
-			log_notice("peer %s user %s: session timeout (%u s)", sa_peer_str(sa),
-				   sa->user, sa->session_timeout);
-			sa_end(sa, "session-timeout", true);
+		if (mi_tick(sa, now))	/* our own main mode gave up (mm_init.c): sa is freed */
 			continue;
-		}
+		if (timeouts_tick(sa, now))	/* session or idle timeout: sa is freed */
+			continue;
+		if (sa->state == ST_ESTABLISHED && p1_expire_tick(sa, now))
+			continue;	/* the expired IKE SA's last IPsec SA is gone: sa is freed */
 		if (sa->state == ST_ESTABLISHED) {
 			rekey_tick(sa, now);
 			natt_keepalive_tick(sa, now);

@@ -197,6 +197,7 @@ static void xauth_authorize(struct ike_sa *sa, const struct ipc_auth_ans *a)
 	sa->class_len = a->class_len <= sizeof sa->class_attr ? a->class_len : 0;
 	memcpy(sa->class_attr, a->class_attr, sa->class_len);
 	sa->up_ms = now_ms();
+	timeouts_start(sa, a->idle_timeout);
 }
 
 /* vpn-simultaneous-logins, as the ASA applies it: 0 refuses the user; at
@@ -251,11 +252,14 @@ void xauth_answer(const struct ipc_auth_ans *a)
 	log_notice("peer %s group %s user %s: XAUTH succeeded", sa_peer_str(sa), sa->group_name,
 		   sa->user);
 	xauth_authorize(sa, a);
+	ic_apply(sa);	/* INITIAL-CONTACT: the same user's older session from this address goes */
+	reauth_adopt(sa);	/* a re-authentication takes the live session over (reauth.c) */
 	if (!xauth_login_limit(sa)) {
 		xauth_fail(sa);
 		return;
 	}
 	peers_db_session_new(sa);
+	timeouts_db(sa);
 	peers_db_ike_sa(sa, false);
 	sa_set_state(sa, ST_XAUTH_SET);
 	send_attrs(sa, crypt_new_msgid(), CFG_SET, 2, fill_ok, NULL);

@@ -30,6 +30,7 @@ static const struct conf_cmd top_cmds[] = {
 	{ "group-policy", conf_cmd_group_policy },
 	{ "aaa-server", conf_cmd_aaa_server },
 	{ "tunnel-group", conf_cmd_tunnel_group },
+	{ "tunnel-group-map", conf_cmd_tunnel_group_map },
 	{ "end", cmd_end },
 	{ NULL, NULL },
 };
@@ -47,6 +48,8 @@ static const struct block_info blocks[] = {
 	[BLK_AAA_HOST] = { "aaa-server host", conf_aaa_host_subs },
 	[BLK_TG_GENERAL] = { "tunnel-group general-attributes", conf_tg_general_subs },
 	[BLK_TG_IPSEC] = { "tunnel-group ipsec-attributes", conf_tg_ipsec_subs },
+	[BLK_TRUSTPOINT] = { "crypto ca trustpoint", conf_trustpoint_subs },
+	[BLK_CERTMAP] = { "crypto ca certificate map", conf_certmap_subs },
 };
 
 bool conf_grow(struct conf_parser *p, void *arr, int n, size_t elsz)
@@ -252,6 +255,9 @@ void conf_free(struct conf *c)
 	free(c->aaa);
 	free(c->tgroups);
 	free(c->secrets);
+	free(c->trustpoints);
+	free(c->cm_rules);
+	free(c->tg_maps);
 	memset(c, 0, sizeof *c);
 }
 

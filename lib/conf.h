@@ -75,17 +75,29 @@ struct conf_dynamic_map {		/* crypto dynamic-map NAME SEQ set ikev1 transform-se
 	int pfs_group;			/* set pfs [groupN]; 0 = no PFS (default) */
 	uint32_t sa_lifetime_sec;	/* set security-association lifetime seconds N; default 28800 */
 	uint32_t sa_lifetime_kb;	/*   ... kilobytes N|unlimited(0); default 4608000 */
+	uint8_t sa_lifetime_set;	/* CONF_LIFE_SEC | CONF_LIFE_KB: set on this entry (else the
+					 * global value); read through conf_p2_lifetime_sec/_kb() */
 };
 
 struct conf_crypto_map {		/* crypto map NAME SEQ ipsec-isakmp dynamic DYN */
 	char name[CONF_NAME];
 	int seq;
 	char dynamic[CONF_NAME];
+	/* A static (LAN-to-LAN) entry: dynamic is empty (lib/conf_l2l.c).
+	 * p2 holds its set ikev1 transform-set / set pfs / set
+	 * security-association lifetime, the same fields a dynamic map has. */
+	char acl[CONF_NAME];		/* match address ACL */
+	uint32_t peer;			/* set peer A, network order; 0 = none */
+	struct conf_dynamic_map p2;
 };
 
 struct conf_acl {			/* access-list NAME standard permit A M | host A | any */
 	char name[CONF_NAME];
 	uint32_t net, mask;
+	/* access-list NAME extended permit ip SRC DST (crypto ACLs): net/mask
+	 * is the source, dst_net/dst_mask the destination */
+	bool extended;
+	uint32_t dst_net, dst_mask;
 };
 
 enum split_policy { SPLIT_TUNNELALL = 0, SPLIT_SPECIFIED, SPLIT_EXCLUDE };
@@ -104,10 +116,16 @@ struct conf_group_policy {		/* group-policy NAME internal / attributes */
 	bool has_simultaneous;		/* vpn-simultaneous-logins N (ASA default 3) */
 	uint32_t simultaneous_logins;
 	uint32_t session_timeout;	/* vpn-session-timeout N|none: seconds, 0 = none */
+	/* vpn-idle-timeout MINUTES|none, or (ravpn, for tests) seconds N */
+	bool has_idle_timeout;
+	uint32_t idle_timeout;		/* seconds, 0 = none */
 };
 
 /* The policy's vpn-simultaneous-logins, or the ASA default of 3. */
 uint32_t conf_simultaneous_logins(const struct conf_group_policy *g);
+/* The policy's vpn-idle-timeout in seconds (0 = none), or the ASA
+ * default of 30 minutes. */
+uint32_t conf_idle_timeout(const struct conf_group_policy *g);
 
 enum conf_vpn_proto { CONF_PROTO_IKEV1 = 1, CONF_PROTO_IKEV2 = 2, CONF_PROTO_L2TP = 4,
 		      CONF_PROTO_SSL_CLIENT = 8, CONF_PROTO_SSL_CLIENTLESS = 16 };
@@ -120,6 +138,9 @@ struct conf_aaa_host {			/* aaa-server NAME (IF) host A / key K */
 	uint16_t acct_port;		/*  accounting-port N, default 1646 (ASA) */
 	int timeout;			/*  timeout N seconds (1..300), default 10 */
 	int retry_interval;		/*  retry-interval N seconds (1..10), default 10 */
+	/*  message-authenticator require (ravpn, BlastRADIUS): Access-Accept/
+	 *  Reject/Challenge without a Message-Authenticator are dropped */
+	bool msg_auth_require;
 };
 
 struct conf_aaa_server {		/* aaa-server NAME protocol radius */
@@ -148,7 +169,50 @@ struct conf_tunnel_group {		/* tunnel-group NAME type remote-access */
 	 * DPD after N idle seconds, then every M seconds, 0 = disabled */
 	uint32_t dpd_threshold;		/* default 300 (ASA remote access) */
 	uint32_t dpd_retry;		/* default 2 */
+	bool l2l;			/* type ipsec-l2l: a LAN-to-LAN peer, no XAUTH */
+	char trustpoint[CONF_NAME];	/* ipsec-attributes ikev1 trust-point TP; empty = none */
 };
+
+/* crypto ca trustpoint NAME (lib/conf_pki.c): PEM files, since a text
+ * config cannot enroll.  Master reads them; the key never leaves master. */
+enum conf_revocation { CONF_REVOKE_NONE = 0, CONF_REVOKE_CRL = 1 };
+#define CONF_PATH	256
+
+struct conf_trustpoint {
+	char name[CONF_NAME];
+	char ca_file[CONF_PATH];	/*  ca-certificate file PATH (the CA chain) */
+	char cert_file[CONF_PATH];	/*  certificate file PATH (ours) */
+	char key_file[CONF_PATH];	/*  key file PATH (ours) */
+	char crl_file[CONF_PATH];	/*  crl file PATH */
+	int revocation;			/*  revocation-check crl|none (enum conf_revocation) */
+};
+
+/* crypto ca certificate map NAME SEQ, one line of it:
+ *  subject-name|issuer-name [attr ATTR] eq|ne|co|nc VALUE
+ * (values compare case-insensitively, as the ASA's) */
+/* CM_HEADER: the `crypto ca certificate map NAME SEQ` line itself */
+enum conf_cm_field { CM_HEADER = -1, CM_SUBJECT = 0, CM_ISSUER = 1 };
+enum conf_cm_op { CM_EQ = 0, CM_NE, CM_CO, CM_NC };
+
+struct conf_certmap_rule {
+	char map[CONF_NAME];
+	int seq;
+	int field;			/* enum conf_cm_field */
+	char attr[16];			/* "cn", "ou", ... lower case; empty = the whole DN */
+	int op;				/* enum conf_cm_op */
+	char value[128];
+};
+
+/* tunnel-group-map MAP SEQ TUNNEL-GROUP */
+struct conf_tg_map {
+	char map[CONF_NAME];
+	int seq;
+	char tunnel_group[CONF_NAME];
+};
+
+/* tunnel-group-map enable rules|ou|ike-id|peer-ip, a mask; 0 (none given)
+ * means rules + ou + ike-id + peer-ip */
+enum conf_tgm_enable { TGM_RULES = 1, TGM_OU = 2, TGM_IKE_ID = 4, TGM_PEER_IP = 8 };
 
 /* Where a secret token sits in the text, so it can be redacted. */
 enum conf_secret_kind { SECRET_PSK = 1, SECRET_PASSWORD_HASH = 2, SECRET_AAA_KEY = 4 };
@@ -183,7 +247,23 @@ struct conf {
 	int esp_workers;			/* crypto engine workers N (1..16); 0: not
 						 * configured, one per CPU (master decides) */
 	char hostname[CONF_NAME];		/* hostname X */
+	/* crypto ipsec security-association lifetime seconds N | kilobytes N|unlimited
+	 * (global; a map entry's own value wins); bits CONF_LIFE_* say which were given */
+	uint32_t ipsec_lifetime_sec;
+	uint32_t ipsec_lifetime_kb;		/* 0: unlimited */
+	uint8_t ipsec_lifetime_set;
+	/* lib/conf_pki.c */
+	struct conf_trustpoint *trustpoints;	int n_trustpoints;
+	struct conf_certmap_rule *cm_rules;	int n_cm_rules;	/* in file order */
+	struct conf_tg_map *tg_maps;		int n_tg_maps;	/* in file order */
+	int tgm_enable;				/* enum conf_tgm_enable mask */
+	char tgm_default[CONF_NAME];		/* tunnel-group-map default-group TG */
+	bool offload_disable;			/* crypto engine offload disable (ravpn):
+						 * no TUN TSO, UDP GSO or GRO */
 };
+
+#define CONF_LIFE_SEC	1
+#define CONF_LIFE_KB	2
 
 /* Parses text (len bytes) named fname in messages.  On error returns false
  * and writes "fname:line:col: message" to err.  *out is valid (and must be
@@ -211,6 +291,7 @@ const struct conf_dynamic_map *conf_dynamic_map(const struct conf *c, const char
  * then the previous result; NULL at the end. */
 const struct conf_acl *conf_acl_next(const struct conf *c, const char *name,
 				     const struct conf_acl *prev);
+const struct conf_trustpoint *conf_trustpoint(const struct conf *c, const char *name);
 /* The address IKE listens on: the interface named by `crypto ikev1 enable`. */
 uint32_t conf_outside_addr(const struct conf *c);
 /* The inbound anti-replay window for new SAs (ipc_sa_add.replay_window):
@@ -222,5 +303,24 @@ uint32_t conf_replay_window(const struct conf *c);
  * are (may exceed max).  Master logs them at start and reload (conf_weak.c). */
 #define CONF_WEAK_LEN	160
 int conf_weak_algorithms(const struct conf *c, char (*out)[CONF_WEAK_LEN], int max);
+
+/* LAN-to-LAN (lib/conf_l2l.c): static crypto map entries. */
+/* The complete static entry (ACL and peer) whose peer is addr; NULL if none. */
+const struct conf_crypto_map *conf_l2l_by_peer(const struct conf *c, uint32_t addr);
+/* The complete static entry whose ACL permits src -> dst (src 0: any), and
+ * that ACL line in *acl; NULL if none.  Network order. */
+const struct conf_crypto_map *conf_l2l_by_traffic(const struct conf *c, uint32_t src,
+						  uint32_t dst, const struct conf_acl **acl);
+/* The ACL line of entry m that contains the selectors local -> remote
+ * (a subset of, or equal to, a permitted pair); NULL when they are wider
+ * than every line (a superset is refused, as the seeds require). */
+const struct conf_acl *conf_l2l_acl_covering(const struct conf *c, const struct conf_crypto_map *m,
+					     uint32_t lnet, uint32_t lmask, uint32_t rnet,
+					     uint32_t rmask);
+/* Phase 2 lifetime of map entry d (NULL: none matched): the entry's own
+ * `set security-association lifetime`, else the global one, else the
+ * defaults 28800 s / 4608000 KB.  Kilobytes 0 = unlimited. */
+uint32_t conf_p2_lifetime_sec(const struct conf *c, const struct conf_dynamic_map *d);
+uint32_t conf_p2_lifetime_kb(const struct conf *c, const struct conf_dynamic_map *d);
 
 #endif

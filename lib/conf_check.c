@@ -42,6 +42,8 @@ static bool ref_ok(const struct conf *c, const struct conf_ref *r)
 	case REF_NAMEIF: return conf_iface_by_nameif(c, r->name) != NULL;
 	case REF_CMAP: return has_cmap(c, r->name);
 	case REF_SPLIT_NEEDS_ACL: return split_ok(c, r->name);
+	case REF_TRUSTPOINT: return conf_trustpoint(c, r->name) != NULL;
+	case REF_TGROUP: return conf_tunnel_group(c, r->name) != NULL;
 	default: return false;
 	}
 }
@@ -58,6 +60,8 @@ static bool ref_fail(struct conf_parser *p, const struct conf_ref *r)
 		[REF_NAMEIF] = "no interface has nameif '%s', expected an interface with ` nameif %s`",
 		[REF_CMAP] = "crypto map '%s' has no entries, expected a `crypto map %s SEQ ipsec-isakmp dynamic D` line",
 		[REF_SPLIT_NEEDS_ACL] = "group-policy '%s' splits the tunnel without a network list, expected ` split-tunnel-network-list value ACL` in group-policy %s",
+		[REF_TRUSTPOINT] = "trustpoint '%s' is not defined, expected a `crypto ca trustpoint %s` block",
+		[REF_TGROUP] = "tunnel-group '%s' is not defined, expected a `tunnel-group %s type remote-access` line",
 	};
 
 	return conf_fail_at(p, r->line, r->col, what[r->kind], r->name, r->name);

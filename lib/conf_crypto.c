@@ -196,12 +196,20 @@ static bool cmd_ikev1(struct conf_parser *p, const struct conf_line *l, bool isa
 
 static bool cmd_engine(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const words[] = { "workers", NULL };
+	static const char *const words[] = { "workers", "offload", NULL };
+	static const char *const off[] = { "disable", NULL };
 	uint32_t n;
 	int kw;
 
-	if (!conf_kw(p, l, 2, words, &kw) ||
-	    !conf_num(p, l, 3, 1, ENGINE_MAX_WORKERS, "a number of ESP workers", &n) ||
+	if (!conf_kw(p, l, 2, words, &kw))
+		return false;
+	if (kw == 1) {	/* ravpn: offload disable - no TUN TSO, UDP GSO or GRO */
+		if (!conf_kw(p, l, 3, off, &kw) || !conf_end(p, l, 4))
+			return false;
+		p->c->offload_disable = true;
+		return true;
+	}
+	if (!conf_num(p, l, 3, 1, ENGINE_MAX_WORKERS, "a number of ESP workers", &n) ||
 	    !conf_end(p, l, 4))
 		return false;
 	p->c->esp_workers = (int)n;
@@ -211,7 +219,7 @@ static bool cmd_engine(struct conf_parser *p, const struct conf_line *l)
 bool conf_cmd_crypto(struct conf_parser *p, const struct conf_line *l)
 {
 	static const char *const words[] = { "ikev1", "isakmp", "ipsec", "dynamic-map", "map",
-					     "engine", NULL };
+					     "engine", "ca", NULL };
 	int kw;
 
 	if (!conf_kw(p, l, 1, words, &kw))
@@ -222,6 +230,7 @@ bool conf_cmd_crypto(struct conf_parser *p, const struct conf_line *l)
 	case 2: return conf_crypto_ipsec(p, l);
 	case 3: return conf_crypto_dynamic_map(p, l);
 	case 4: return conf_crypto_map(p, l);
+	case 6: return conf_crypto_ca(p, l);
 	default: return cmd_engine(p, l);
 	}
 }

@@ -258,9 +258,40 @@ uint32_t conf_simultaneous_logins(const struct conf_group_policy *g)
 	return g && g->has_simultaneous ? g->simultaneous_logins : 3;
 }
 
+/* vpn-idle-timeout MINUTES | none | seconds N (ravpn: short timeouts for tests) */
+static bool sub_idle_timeout(struct conf_parser *p, const struct conf_line *l)
+{
+	struct conf_group_policy *g = cur_gp(p);
+	uint32_t n;
+
+	g->has_idle_timeout = true;
+	if (l->n == 2 && conf_is(&l->tok[1], "none")) {
+		g->idle_timeout = 0;
+		return true;
+	}
+	if (l->n >= 2 && conf_is(&l->tok[1], "seconds")) {
+		if (!conf_num(p, l, 2, 1, 2147483647u, "seconds (1-2147483647)", &n) ||
+		    !conf_end(p, l, 3))
+			return false;
+		g->idle_timeout = n;
+		return true;
+	}
+	if (!conf_num(p, l, 1, 1, 35791394, "minutes (1-35791394), none or seconds N", &n) ||
+	    !conf_end(p, l, 2))
+		return false;
+	g->idle_timeout = n * 60;
+	return true;
+}
+
+uint32_t conf_idle_timeout(const struct conf_group_policy *g)
+{
+	return g && g->has_idle_timeout ? g->idle_timeout : 30 * 60;
+}
+
 const struct conf_cmd conf_gp_subs[] = {
 	{ "vpn-simultaneous-logins", sub_simultaneous },
 	{ "vpn-session-timeout", sub_session_timeout },
+	{ "vpn-idle-timeout", sub_idle_timeout },
 	{ "dns-server", sub_dns_server },
 	{ "wins-server", sub_wins_server },
 	{ "default-domain", sub_default_domain },
@@ -424,6 +455,21 @@ static bool sub_retry_interval(struct conf_parser *p, const struct conf_line *l)
 	return true;
 }
 
+/* message-authenticator require (ravpn's extension, BlastRADIUS /
+ * CVE-2024-3596): this host's Access-Accept, -Reject and -Challenge must
+ * carry a Message-Authenticator; answers without one are dropped.  One
+ * that is present is always verified. */
+static bool sub_msg_auth(struct conf_parser *p, const struct conf_line *l)
+{
+	static const char *const words[] = { "require", NULL };
+	int kw;
+
+	if (!in_host(p, l) || !conf_kw(p, l, 1, words, &kw) || !conf_end(p, l, 2))
+		return false;
+	cur_host(p)->msg_auth_require = true;
+	return true;
+}
+
 /* dead-time N: minutes a failed host is skipped (ASA's depletion deadtime) */
 static bool sub_dead_time(struct conf_parser *p, const struct conf_line *l)
 {
@@ -502,6 +548,7 @@ const struct conf_cmd conf_aaa_host_subs[] = {
 	{ "retry-interval", sub_retry_interval },
 	{ "dead-time", sub_dead_time },
 	{ "max-failed-attempts", sub_max_failed },
+	{ "message-authenticator", sub_msg_auth },
 	{ NULL, NULL },
 };
 
@@ -517,7 +564,7 @@ static int find_tg(const struct conf *c, const char *name)
 
 static bool tg_type(struct conf_parser *p, const struct conf_line *l, const char *name)
 {
-	static const char *const words[] = { "remote-access", "ipsec-ra", NULL };
+	static const char *const words[] = { "remote-access", "ipsec-ra", "ipsec-l2l", NULL };
 	struct conf *c = p->c;
 	int kw;
 
@@ -534,6 +581,9 @@ static bool tg_type(struct conf_parser *p, const struct conf_line *l, const char
 	snprintf(t->default_policy, sizeof t->default_policy, DEFAULT_GROUP_POLICY);
 	t->dpd_threshold = 300;
 	t->dpd_retry = 2;
+	t->l2l = kw == 2;
+	if (t->l2l)		/* the ASA's LAN-to-LAN keepalive default */
+		t->dpd_threshold = 10;
 	return true;
 }
 
@@ -647,10 +697,12 @@ static bool psk_at(struct conf_parser *p, const struct conf_line *l, int i)
 
 static bool sub_ikev1(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const words[] = { "pre-shared-key", NULL };
+	static const char *const words[] = { "pre-shared-key", "trust-point", NULL };
 	int kw;
 
-	return conf_kw(p, l, 1, words, &kw) && psk_at(p, l, 2);
+	if (!conf_kw(p, l, 1, words, &kw))
+		return false;
+	return kw == 1 ? conf_tg_trustpoint(p, l, 2, cur_tg(p)) : psk_at(p, l, 2);
 }
 
 /* ASA 7.x spelling, without the ikev1 prefix */

@@ -213,6 +213,58 @@ uint32_t conf_replay_window(const struct conf *c)
 	return c->replay_window ? (uint32_t)c->replay_window : REPLAY_DEFAULT_WINDOW;
 }
 
+/* ---- crypto ipsec security-association lifetime seconds N | kilobytes N ---- */
+
+/* Word i is seconds|kilobytes; kilobytes may be `unlimited` (0).  *set
+ * gets the CONF_LIFE_* bit of what was given. */
+static bool lifetime_value(struct conf_parser *p, const struct conf_line *l, int i,
+			   uint32_t *sec, uint32_t *kb, uint8_t *set)
+{
+	static const char *const unit[] = { "seconds", "kilobytes", NULL };
+	int kw;
+
+	if (!conf_kw(p, l, i, unit, &kw))
+		return false;
+	if (kw == 0) {
+		*set |= CONF_LIFE_SEC;
+		return conf_num(p, l, i + 1, 60, 2147483647u, "a lifetime in seconds", sec) &&
+		       conf_end(p, l, i + 2);
+	}
+	*set |= CONF_LIFE_KB;
+	if (i + 1 < l->n && conf_is(&l->tok[i + 1], "unlimited")) {
+		*kb = 0;
+		return conf_end(p, l, i + 2);
+	}
+	return conf_num(p, l, i + 1, 10, 2147483647u, "a lifetime in kilobytes", kb) &&
+	       conf_end(p, l, i + 2);
+}
+
+static bool cmd_sa_lifetime(struct conf_parser *p, const struct conf_line *l)
+{
+	struct conf *c = p->c;
+
+	return lifetime_value(p, l, 4, &c->ipsec_lifetime_sec, &c->ipsec_lifetime_kb,
+			      &c->ipsec_lifetime_set);
+}
+
+uint32_t conf_p2_lifetime_sec(const struct conf *c, const struct conf_dynamic_map *d)
+{
+	if (d && (d->sa_lifetime_set & CONF_LIFE_SEC))
+		return d->sa_lifetime_sec;
+	if (c->ipsec_lifetime_set & CONF_LIFE_SEC)
+		return c->ipsec_lifetime_sec;
+	return IPSEC_DEFAULT_LIFETIME_SEC;
+}
+
+uint32_t conf_p2_lifetime_kb(const struct conf *c, const struct conf_dynamic_map *d)
+{
+	if (d && (d->sa_lifetime_set & CONF_LIFE_KB))
+		return d->sa_lifetime_kb;
+	if (c->ipsec_lifetime_set & CONF_LIFE_KB)
+		return c->ipsec_lifetime_kb;
+	return IPSEC_DEFAULT_LIFETIME_KB;
+}
+
 bool conf_crypto_ipsec(struct conf_parser *p, const struct conf_line *l)
 {
 	static const char *const words[] = { "ikev1", "transform-set", "security-association", NULL };
@@ -223,6 +275,8 @@ bool conf_crypto_ipsec(struct conf_parser *p, const struct conf_line *l)
 		return false;
 	if (kw == 1)
 		return cmd_tset(p, l, 3);
+	if (kw == 2 && l->n > 3 && conf_is(&l->tok[3], "lifetime"))
+		return cmd_sa_lifetime(p, l);
 	if (kw == 2)
 		return cmd_sa_replay(p, l);
 	return conf_kw(p, l, 3, ts, &kw2) && cmd_tset(p, l, 4);
@@ -248,7 +302,7 @@ static struct conf_dynamic_map *get_dynmap(struct conf_parser *p, const char *na
 	return d;
 }
 
-static bool dyn_tsets(struct conf_parser *p, const struct conf_line *l, int i,
+bool conf_dyn_tsets(struct conf_parser *p, const struct conf_line *l, int i,
 		      struct conf_dynamic_map *d)
 {
 	int max = (int)(sizeof d->tsets / sizeof d->tsets[0]);
@@ -267,7 +321,7 @@ static bool dyn_tsets(struct conf_parser *p, const struct conf_line *l, int i,
 	return true;
 }
 
-static bool dyn_pfs(struct conf_parser *p, const struct conf_line *l, int i,
+bool conf_dyn_pfs(struct conf_parser *p, const struct conf_line *l, int i,
 		    struct conf_dynamic_map *d)
 {
 	static const char *const words[] = { "group1", "group2", "group5", "group14", "group15",
@@ -282,24 +336,15 @@ static bool dyn_pfs(struct conf_parser *p, const struct conf_line *l, int i,
 	return conf_end(p, l, i + 1);
 }
 
-static bool dyn_lifetime(struct conf_parser *p, const struct conf_line *l, int i,
+bool conf_dyn_lifetime(struct conf_parser *p, const struct conf_line *l, int i,
 			 struct conf_dynamic_map *d)
 {
 	static const char *const lifetime[] = { "lifetime", NULL };
-	static const char *const unit[] = { "seconds", "kilobytes", NULL };
 	int kw;
 
-	if (!conf_kw(p, l, i, lifetime, &kw) || !conf_kw(p, l, i + 1, unit, &kw))
-		return false;
-	if (kw == 0)
-		return conf_num(p, l, i + 2, 60, 2147483647u, "a lifetime in seconds", &d->sa_lifetime_sec) &&
-		       conf_end(p, l, i + 3);
-	if (i + 2 < l->n && conf_is(&l->tok[i + 2], "unlimited")) {
-		d->sa_lifetime_kb = 0;
-		return conf_end(p, l, i + 3);
-	}
-	return conf_num(p, l, i + 2, 10, 2147483647u, "a lifetime in kilobytes", &d->sa_lifetime_kb) &&
-	       conf_end(p, l, i + 3);
+	return conf_kw(p, l, i, lifetime, &kw) &&
+	       lifetime_value(p, l, i + 1, &d->sa_lifetime_sec, &d->sa_lifetime_kb,
+			      &d->sa_lifetime_set);
 }
 
 bool conf_crypto_dynamic_map(struct conf_parser *p, const struct conf_line *l)
@@ -320,10 +365,10 @@ bool conf_crypto_dynamic_map(struct conf_parser *p, const struct conf_line *l)
 	if (!d)
 		return false;
 	switch (kw) {
-	case 0: return conf_kw(p, l, 6, ts, &kw2) && dyn_tsets(p, l, 7, d);
-	case 1: return dyn_tsets(p, l, 6, d);
-	case 2: return dyn_pfs(p, l, 6, d);
-	default: return dyn_lifetime(p, l, 6, d);
+	case 0: return conf_kw(p, l, 6, ts, &kw2) && conf_dyn_tsets(p, l, 7, d);
+	case 1: return conf_dyn_tsets(p, l, 6, d);
+	case 2: return conf_dyn_pfs(p, l, 6, d);
+	default: return conf_dyn_lifetime(p, l, 6, d);
 	}
 }
 
@@ -383,5 +428,7 @@ bool conf_crypto_map(struct conf_parser *p, const struct conf_line *l)
 		return false;
 	if (conf_is(&l->tok[3], "interface"))
 		return cmap_interface(p, l, name);
+	if (l->n > 4 && (conf_is(&l->tok[4], "match") || conf_is(&l->tok[4], "set")))
+		return conf_cmap_static(p, l, name);	/* lib/conf_l2l.c */
 	return cmap_entry(p, l, name);
 }

@@ -228,7 +228,7 @@ static bool acl_target(struct conf_parser *p, const struct conf_line *l, struct 
 
 bool conf_cmd_access_list(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const type[] = { "standard", "remark", NULL };
+	static const char *const type[] = { "standard", "remark", "extended", NULL };
 	static const char *const action[] = { "permit", NULL };
 	struct conf *c = p->c;
 	struct conf_acl a = { 0 };
@@ -239,7 +239,9 @@ bool conf_cmd_access_list(struct conf_parser *p, const struct conf_line *l)
 		return false;
 	if (kw == 1)		/* remark: free text, nothing stored */
 		return conf_need(p, l, 3, "remark text");
-	if (!conf_kw(p, l, 3, action, &kw) || !acl_target(p, l, &a))
+	if (kw == 2 && !conf_acl_extended(p, l, &a))	/* lib/conf_l2l.c */
+		return false;
+	if (kw != 2 && (!conf_kw(p, l, 3, action, &kw) || !acl_target(p, l, &a)))
 		return false;
 	struct conf_acl *na = CONF_NEW(p, c->acls, c->n_acls);
 

@@ -43,6 +43,8 @@ enum conf_block {
 	BLK_AAA_HOST,
 	BLK_TG_GENERAL,
 	BLK_TG_IPSEC,
+	BLK_TRUSTPOINT,		/* crypto ca trustpoint (conf_pki.c) */
+	BLK_CERTMAP,		/* crypto ca certificate map (conf_pki.c) */
 };
 
 enum conf_ref_kind {
@@ -55,6 +57,8 @@ enum conf_ref_kind {
 	REF_NAMEIF,
 	REF_CMAP,
 	REF_SPLIT_NEEDS_ACL,	/* name = group-policy whose policy needs an ACL */
+	REF_TRUSTPOINT,		/* conf_pki.c: a crypto ca trustpoint */
+	REF_TGROUP,		/* conf_pki.c: a tunnel-group (tunnel-group-map) */
 };
 
 struct conf_ref {
@@ -133,7 +137,24 @@ bool conf_cmd_tunnel_group(struct conf_parser *p, const struct conf_line *l);
 bool conf_crypto_ipsec(struct conf_parser *p, const struct conf_line *l);
 bool conf_crypto_dynamic_map(struct conf_parser *p, const struct conf_line *l);
 bool conf_crypto_map(struct conf_parser *p, const struct conf_line *l);
+/* conf_ipsec.c: map entry settings a static entry shares with dynamic ones */
+bool conf_dyn_tsets(struct conf_parser *p, const struct conf_line *l, int i,
+		    struct conf_dynamic_map *d);
+bool conf_dyn_pfs(struct conf_parser *p, const struct conf_line *l, int i,
+		  struct conf_dynamic_map *d);
+bool conf_dyn_lifetime(struct conf_parser *p, const struct conf_line *l, int i,
+		       struct conf_dynamic_map *d);
+/* conf_l2l.c: access-list NAME extended ...; crypto map NAME SEQ match|set ... */
+bool conf_acl_extended(struct conf_parser *p, const struct conf_line *l, struct conf_acl *a);
+bool conf_cmap_static(struct conf_parser *p, const struct conf_line *l, const char *name);
 
+/* conf_pki.c: crypto ca ..., tunnel-group-map, ikev1 trust-point (word i) */
+bool conf_crypto_ca(struct conf_parser *p, const struct conf_line *l);
+bool conf_cmd_tunnel_group_map(struct conf_parser *p, const struct conf_line *l);
+bool conf_tg_trustpoint(struct conf_parser *p, const struct conf_line *l, int i,
+			struct conf_tunnel_group *t);
+extern const struct conf_cmd conf_trustpoint_subs[];
+extern const struct conf_cmd conf_certmap_subs[];
 extern const struct conf_cmd conf_iface_subs[];
 extern const struct conf_cmd conf_policy_subs[];
 extern const struct conf_cmd conf_tset_subs[];

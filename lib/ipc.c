@@ -50,6 +50,11 @@ static const struct ipc_type_info ipc_types[IPC_TYPE_MAX] = {
 	FIXED(IPC_CTL_ANS, struct ipc_ctl_ans, false),
 	FIXED(IPC_ACCT_SEND, struct ipc_acct_send, false),
 	FIXED(IPC_ACCT_DONE, struct ipc_acct_done, false),
+	FIXED(IPC_SA_EXPIRE, struct ipc_sa_expire, false),
+	FIXED(IPC_DB_SESSION_AUTHZ, struct ipc_db_session_authz, false),
+	FIXED(IPC_ACQUIRE, struct ipc_acquire, false),
+	FIXED(IPC_SIGN, struct ipc_sign, false),
+	FIXED(IPC_SIGN_ANS, struct ipc_sign_ans, false),
 };
 
 const char *role_name(enum proc_role r)

@@ -88,6 +88,19 @@ enum ipc_type {
 	IPC_ACCT_SEND,		/* struct ipc_acct_send: db -> authd, one record */
 	IPC_ACCT_DONE,		/* struct ipc_acct_done: authd -> db, answered */
 
+	/* esp -> ike: an SA reached its soft or hard byte (or sequence) limit */
+	IPC_SA_EXPIRE,		/* struct ipc_sa_expire */
+
+	/* ike -> db: a session's authorization and timers (at login, on CoA) */
+	IPC_DB_SESSION_AUTHZ,	/* struct ipc_db_session_authz */
+
+	/* esp -> ike: a TUN packet for a LAN-to-LAN destination found no SA */
+	IPC_ACQUIRE,		/* struct ipc_acquire */
+
+	/* ike -> master: sign with a trustpoint's private key (never in ike) */
+	IPC_SIGN,		/* struct ipc_sign */
+	IPC_SIGN_ANS,		/* struct ipc_sign_ans */
+
 	IPC_TYPE_MAX
 };
 
@@ -113,6 +126,7 @@ enum ipc_fd_kind {
 	FD_RAW_ESP,		/* ESP: raw IP protocol 50 socket with SPI filter */
 	FD_DAE,			/* authd: RADIUS dynamic authorization (later) */
 	FD_KEYLOG,		/* ike: --keylog file for tshark (debugging) */
+	FD_PKI,			/* ike: the trustpoints' public PEM files (master/sign.c) */
 };
 
 struct ipc_fd {
@@ -157,8 +171,33 @@ struct ipc_skeyid_ans {
 	uint8_t skeyid[64];
 };
 
+/* RSA signature (PKCS #1 v1.5 padding over the raw hash, no DigestInfo,
+ * as IKEv1 signs HASH_I/HASH_R) with the key of trustpoint `trustpoint`. */
+struct ipc_sign {
+	char trustpoint[NAME_LEN];
+	uint32_t len;		/* bytes of data */
+	uint32_t pad;
+	uint8_t data[64];	/* the hash to sign */
+};
+
+/* FD_PKI: a read-only memory file of records, each
+ *   u8 part (enum pki_part), u8 name length, trustpoint name,
+ *   u32 length (network order), that many bytes of PEM text;
+ * master writes one record per configured file it could read. */
+enum pki_part { PKI_CA = 1, PKI_CERT = 2, PKI_CRL = 3 };
+#define PKI_BUNDLE_MAX	(1u << 20)
+
+struct ipc_sign_ans {
+	int32_t status;		/* 0 ok, -1 no such trustpoint / no key / failure */
+	uint32_t len;
+	uint8_t sig[512];	/* up to RSA-4096 */
+};
+
 /* ---- operator commands ---- */
-enum logoff_by { LOGOFF_SID = 1, LOGOFF_NAME, LOGOFF_ALL, LOGOFF_ADDR };
+enum logoff_by { LOGOFF_SID = 1, LOGOFF_NAME, LOGOFF_ALL, LOGOFF_ADDR,
+		 /* clear crypto sa peer A: the IPsec SAs of peer addr, IKE SA kept;
+		  * clear crypto isakmp sa [A]: the IKE SAs of peer addr (0 = all) */
+		 LOGOFF_PEER_IPSEC, LOGOFF_PEER_ISAKMP };
 
 /* From master (operator) or authd (RFC 5176 Disconnect-Request); the
  * answer goes back to the sender. */
@@ -170,6 +209,15 @@ struct ipc_logoff {
 	char cause[CAUSE_LEN];
 	uint32_t addr;		/* LOGOFF_ADDR: assigned address, network order */
 	uint32_t pad2;
+	/* coa 1 (authd, RFC 5176 CoA-Request): the matched sessions are not
+	 * ended; a has_* timeout becomes its value in seconds from now (0 =
+	 * none).  The answer's count is the sessions changed. */
+	uint8_t coa;
+	uint8_t has_session_timeout;
+	uint8_t has_idle_timeout;
+	uint8_t pad3[5];
+	uint32_t session_timeout;
+	uint32_t idle_timeout;
 };
 
 struct ipc_logoff_ans {
@@ -286,12 +334,44 @@ struct ipc_sa_add {
 	 * restarted ESP worker does not replay numbers the client has seen. */
 	uint32_t seq_out;
 	uint32_t pad;
+	/* Byte lifetime (inner bytes through this SA): at soft_bytes the ESP
+	 * worker asks for a rekey, at hard_bytes for the SA's removal
+	 * (IPC_SA_EXPIRE).  0 = no limit. */
+	uint64_t soft_bytes;
+	uint64_t hard_bytes;
+	/* LAN-to-LAN: inner_addr is the remote network and this its mask
+	 * (network order); 0 = a /32, the client's virtual address. */
+	uint32_t inner_mask;
+	uint32_t pad3;
+};
+
+/* Why an SA expires: its byte lifetime, or sequence numbers near 2^32. */
+enum sa_expire_why { EXPIRE_BYTES = 1, EXPIRE_SEQ = 2 };
+
+struct ipc_sa_expire {
+	uint64_t sid;
+	uint32_t spi;			/* host order */
+	uint8_t dir;			/* enum sa_dir */
+	uint8_t hard;			/* 0 soft (rekey now), 1 hard (remove) */
+	uint8_t why;			/* enum sa_expire_why */
+	uint8_t pad;
 };
 
 struct ipc_sa_seq {
 	uint64_t sid;
 	uint32_t spi;			/* an outbound SA */
 	uint32_t seq_out;		/* last sequence number sent */
+	/* Sent for inbound SAs too (seq_out 0) when their counters moved: the
+	 * IKE worker's idle timer sees data traffic in packets. */
+	uint8_t dir;			/* enum sa_dir */
+	uint8_t pad[7];
+	uint64_t packets;		/* ESP packets opened / sealed, absolute */
+};
+
+/* A packet from the LAN side toward a LAN-to-LAN destination that has
+ * no outbound SA: the IKE worker starts main mode / quick mode. */
+struct ipc_acquire {
+	uint32_t src, dst;		/* the packet's addresses, network order */
 };
 
 struct ipc_sa_del {
@@ -442,6 +522,18 @@ struct ipc_acct_done {
 	uint64_t rec_id;
 };
 
+/* ike -> db: what `show vpn-sessiondb detail` shows beyond the session
+ * row; sent after IPC_DB_SESSION_NEW and again when a CoA changes it. */
+struct ipc_db_session_authz {
+	uint64_t sid;
+	int64_t session_deadline;	/* unix seconds the session-timeout ends it, 0 = none */
+	uint32_t session_timeout;	/* seconds, as last set (0 = none) */
+	uint32_t idle_timeout;		/* seconds, 0 = none */
+	uint16_t class_len;
+	uint8_t pad[6];
+	uint8_t class_attr[64];		/* RADIUS Class as received */
+};
+
 /* esp -> db: one ESP worker's totals, absolute since it started (the
  * per-SA counters leave with their SA; these stay). */
 enum esp_worker_drop {
@@ -460,11 +552,18 @@ struct ipc_db_worker_stats {
 	uint64_t out_packets, out_bytes;	/* ESP sealed; inner bytes */
 	uint64_t rebinds;		/* NAT rebindings followed */
 	uint64_t drops[WDROP_MAX];	/* by enum esp_worker_drop */
+	/* offloads (esp-worker/offload.h) */
+	uint64_t tso_split, tso_segs;	/* TUN super-segments split; packets made */
+	uint64_t gso_sends, gso_segs;	/* UDP GSO sends; ESP packets in them */
+	uint64_t gro_batches, gro_segs;	/* UDP GRO datagrams of several; ESP packets */
+	uint64_t tun_gso_writes, tun_gso_segs;	/* TUN writes of coalesced TCP; segments */
 };
 
 /* ---- control socket ---- */
 enum ctl_cmd { CTL_LOGOFF_NAME = 1, CTL_LOGOFF_SID, CTL_LOGOFF_ALL, CTL_RELOAD, CTL_PING,
-	       CTL_LOGOFF_ADDR };	/* CTL_LOGOFF_ADDR: arg is the assigned address */
+	       CTL_LOGOFF_ADDR,	/* CTL_LOGOFF_ADDR: arg is the assigned address */
+	       CTL_CLEAR_IPSEC_PEER,	/* clear crypto sa peer A: arg is A */
+	       CTL_CLEAR_ISAKMP };	/* clear crypto isakmp sa [A]: arg A or empty */
 
 struct ipc_ctl {
 	uint32_t cmd;			/* enum ctl_cmd */

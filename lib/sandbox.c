@@ -142,9 +142,13 @@ static int sb_allow_radius(scmp_filter_ctx ctx)
 static int sb_role_rules(scmp_filter_ctx ctx, enum proc_role role)
 {
 	switch (role) {
-	case ROLE_ESP:
+	case ROLE_ESP:	/* TUNGET*: does the queue carry a virtio-net header (io.c) */
 		return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
-					SCMP_A1(SCMP_CMP_EQ, TUNSETOFFLOAD));
+					SCMP_A1(SCMP_CMP_EQ, TUNSETOFFLOAD)) < 0 ||
+		       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					SCMP_A1(SCMP_CMP_EQ, TUNGETIFF)) < 0 ||
+		       seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(ioctl), 1,
+					SCMP_A1(SCMP_CMP_EQ, TUNGETVNETHDRSZ)) < 0 ? -1 : 0;
 	case ROLE_AUTHD:
 		return sb_allow_threads(ctx) < 0 ? -1 : sb_allow_radius(ctx);
 	case ROLE_DB:

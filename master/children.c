@@ -96,7 +96,8 @@ static bool kids_msg_allowed(const struct mchild *k, uint16_t type)
 		return true;
 	if (k->role != ROLE_IKE)
 		return false;
-	return type == IPC_SKEYID || type == IPC_LOGOFF_ANS || type == IPC_SHUTDOWN_ANS;
+	return type == IPC_SKEYID || type == IPC_SIGN || type == IPC_LOGOFF_ANS ||
+	       type == IPC_SHUTDOWN_ANS;
 }
 
 /* A child got an unknown or mis-sized message from a peer and dropped the
@@ -125,6 +126,9 @@ static void kids_dispatch(struct master *m, struct mchild *k)
 	switch (m->msg->hdr.type) {
 	case IPC_SKEYID:
 		master_on_skeyid(m, k, m->msg);
+		break;
+	case IPC_SIGN:
+		master_on_sign(m, k, m->msg);
 		break;
 	case IPC_LOGOFF_ANS:
 		master_on_logoff_ans(m, k, m->msg);

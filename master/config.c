@@ -71,6 +71,11 @@ bool master_load_config(const char *path, struct conf *out, char **text, size_t 
 		free(t);
 		return false;
 	}
+	if (!master_pki_check(out, err, errlen)) {
+		conf_free(out);
+		free(t);
+		return false;
+	}
 	cfg_log_weak(path, out);
 	*text = t;
 	*len = n;

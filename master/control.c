@@ -64,9 +64,15 @@ static void ctl_fill_logoff(struct ipc_logoff *lo, const struct ipc_ctl *c)
 	memset(lo, 0, sizeof *lo);
 	lo->by = c->cmd == CTL_LOGOFF_NAME ? LOGOFF_NAME :
 		 c->cmd == CTL_LOGOFF_SID ? LOGOFF_SID :
-		 c->cmd == CTL_LOGOFF_ADDR ? LOGOFF_ADDR : LOGOFF_ALL;
+		 c->cmd == CTL_LOGOFF_ADDR ? LOGOFF_ADDR :
+		 c->cmd == CTL_CLEAR_IPSEC_PEER ? LOGOFF_PEER_IPSEC :
+		 c->cmd == CTL_CLEAR_ISAKMP ? LOGOFF_PEER_ISAKMP : LOGOFF_ALL;
 	if (c->cmd == CTL_LOGOFF_ADDR && inet_pton(AF_INET, c->arg, &lo->addr) != 1)
 		lo->addr = 0;		/* matches no session */
+	/* clear crypto ...: an empty address means every peer */
+	if ((c->cmd == CTL_CLEAR_IPSEC_PEER || c->cmd == CTL_CLEAR_ISAKMP) && c->arg[0] &&
+	    inet_pton(AF_INET, c->arg, &lo->addr) != 1)
+		lo->addr = 0xffffffffu;	/* matches no peer */
 	lo->sid = c->sid;
 	ipc_strcpy(lo->user, sizeof lo->user, c->arg);
 	ipc_strcpy(lo->cause, sizeof lo->cause, "admin");
@@ -90,6 +96,9 @@ static void ctl_logoff(struct master *m, int fd, uint32_t ctl_id, const struct i
 		log_notice("control: logoff sid %016llx", (unsigned long long)c->sid);
 	else if (c->cmd == CTL_LOGOFF_ADDR)
 		log_notice("control: logoff ipaddress %s", c->arg);
+	else if (c->cmd == CTL_CLEAR_IPSEC_PEER || c->cmd == CTL_CLEAR_ISAKMP)
+		log_notice("control: clear crypto %s %s", c->cmd == CTL_CLEAR_ISAKMP ? "isakmp sa" :
+			   "sa peer", c->arg[0] ? c->arg : "(all)");
 	else
 		log_notice("control: logoff all");
 	for (int i = 0; i < m->n_kids; i++) {
@@ -136,6 +145,8 @@ static void ctl_command(struct master *m, int fd, uint32_t ctl_id, struct ipc_ct
 	case CTL_LOGOFF_ADDR:
 	case CTL_LOGOFF_SID:
 	case CTL_LOGOFF_ALL:
+	case CTL_CLEAR_IPSEC_PEER:
+	case CTL_CLEAR_ISAKMP:
 		ctl_logoff(m, fd, ctl_id, c);
 		break;
 	case CTL_RELOAD:

@@ -22,7 +22,7 @@ static int feed_fds(struct master *m, struct mchild *k)
 
 	switch (k->role) {
 	case ROLE_IKE:
-		if (feed_fd(m, k, FD_KEYLOG, r->keylog) < 0)
+		if (feed_fd(m, k, FD_KEYLOG, r->keylog) < 0 || master_pki_feed(m, k) < 0)
 			return -1;
 		if (k->index != 0)	/* one 4500 slot for IKE in the reuseport group */
 			return feed_fd(m, k, FD_UDP500, r->udp500);

@@ -151,13 +151,36 @@ int master_open_control(struct master *m);
 /* shard.c: ESP worker count (config or CPUs), CPU pinning, TUN steering */
 int master_esp_count(const struct conf *c);
 void master_pin_esp(const struct mchild *k);
-int master_tun_steer(int queue_fd, int n);
+int master_tun_steer(int queue_fd, int n);	/* clients only, no LAN-to-LAN networks */
+/* The steering program for m->conf's LAN-to-LAN networks (lib/shard.h) on
+ * the TUN, loaded again only when they changed: at start and reload. */
+int master_steer_attach(struct master *m);
+struct bpf_insn;
+struct shard_prefix;
+#define STEER_MAX_INSNS		(9 + 6 * 64)	/* 64: SHARD_L2L_MAX */
+int master_steer_build(const struct shard_prefix *pfx, int np, int n, struct bpf_insn *prog);
+int master_steer_load(const struct shard_prefix *pfx, int np, int n);	/* a program fd */
+/* A route net/mask into the TUN: 0 added, 1 already there, -1 error. */
+int master_tun_route(uint32_t net, uint32_t mask);
+/* l2l_routes.c: the remote network of every static crypto map ACL line */
+void master_add_l2l_routes(struct master *m);
 
 /* dae.c: the UDP port of `dynamic-authorization` for authd */
 int master_open_dae(struct master *m);
 
 /* secrets.c */
 void master_on_skeyid(struct master *m, struct mchild *k, const struct ipc_msg *msg);
+/* sign.c: signatures with a trustpoint key; the trustpoints' public files */
+void master_on_sign(struct master *m, struct mchild *k, const struct ipc_msg *msg);
+int master_pki_fd(const struct master *m);
+int master_pki_feed(struct master *m, struct mchild *k);
+/* IKEv1's RSA signature over data with the PEM key in key_file; *sig_len:
+ * the room in sig, then the signature's length. */
+bool master_sign_file(const char *key_file, const uint8_t *data, size_t len, uint8_t *sig,
+		      size_t *sig_len);
+/* Every trustpoint's files can be read and belong together (ravpnd -t,
+ * start, reload). */
+bool master_pki_check(const struct conf *c, char *err, size_t errlen);
 
 /* control.c */
 void master_on_ctl_accept(struct master *m);

@@ -22,6 +22,7 @@ static void reload_send_all(struct master *m)
 			continue;
 		}
 		master_child_send(m, k, IPC_CONFIG, 0, text, m->conf_len, -1);
+		master_pki_feed(m, k);
 		explicit_bzero(text, m->conf_len);
 		free(text);
 	}

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/if_tun.h>
+#include <linux/virtio_net.h>
 #include <net/if.h>
 #include <net/route.h>
 #include <netinet/in.h>
@@ -17,10 +18,15 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-static int tun_open_queue(void)
+/* The virtio-net header is a property of the device that every queue's
+ * TUNSETIFF must repeat; the ESP workers learn of it with TUNGETIFF. */
+static int tun_open_queue(bool vnet)
 {
 	struct ifreq ifr = { .ifr_flags = IFF_TUN | IFF_NO_PI | IFF_MULTI_QUEUE };
 	int fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC);
+
+	if (vnet)
+		ifr.ifr_flags |= IFF_VNET_HDR;
 
 	if (fd < 0)
 		return -1;
@@ -75,7 +81,7 @@ static void tun_disable_ipv6(void)
  * Called before the sockets exist, so they are built for the final count. */
 static void tun_steer_or_shrink(struct master *m)
 {
-	if (m->n_esp < 2 || master_tun_steer(m->res.tun[0], m->n_esp) == 0)
+	if (m->n_esp < 2 || master_steer_attach(m) == 0)	/* shard.c */
 		return;
 	log_warn("TUN steering program unavailable (%s): falling back to 1 ESP worker "
 		 "instead of %d", strerror(errno), m->n_esp);
@@ -86,16 +92,46 @@ static void tun_steer_or_shrink(struct master *m)
 	m->n_esp = 1;
 }
 
+/* With a virtio-net header the kernel may hand the workers TCP segments
+ * of up to 64 KB (TSO4, with ECN if it can) and leave checksums to them
+ * (CSUM); the workers split and finish those.  Without TUNSETOFFLOAD the
+ * header stays and simply says "no GSO".  IPv6 is off on this device, so
+ * TSO6 is not asked for. */
+static void tun_offload(int fd)
+{
+	static const unsigned sets[] = { TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN,
+					 TUN_F_CSUM | TUN_F_TSO4, TUN_F_CSUM };
+	int hdr = sizeof(struct virtio_net_hdr);
+
+	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0)
+		log_warn("TUNSETVNETHDRSZ %d on %s: %s", hdr, MASTER_TUN_NAME, strerror(errno));
+	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
+		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)sets[i]) == 0) {
+			log_info("%s offloads:%s%s%s", MASTER_TUN_NAME, " csum",
+				 sets[i] & TUN_F_TSO4 ? " tso4" : "",
+				 sets[i] & TUN_F_TSO_ECN ? " tso-ecn" : "");
+			return;
+		}
+	log_warn("TUNSETOFFLOAD on %s: %s: no TCP segmentation offload", MASTER_TUN_NAME,
+		 strerror(errno));
+}
+
 int master_open_tun(struct master *m)
 {
+	bool vnet = !m->conf.offload_disable;
+
 	for (int i = 0; i < m->n_esp; i++) {
-		m->res.tun[i] = tun_open_queue();
+		m->res.tun[i] = tun_open_queue(vnet);
 		if (m->res.tun[i] < 0) {
 			log_err("TUN %s queue %d: %s", MASTER_TUN_NAME, i, strerror(errno));
 			return -1;
 		}
 	}
 	tun_steer_or_shrink(m);
+	if (vnet)
+		tun_offload(m->res.tun[0]);
+	else
+		log_info("%s: offloads disabled by config", MASTER_TUN_NAME);
 	if (tun_bring_up() < 0) {
 		log_err("bringing %s up (mtu %d): %s", MASTER_TUN_NAME, MASTER_TUN_MTU,
 			strerror(errno));
@@ -107,7 +143,7 @@ int master_open_tun(struct master *m)
 	return 0;
 }
 
-static int tun_route(uint32_t net, uint32_t mask)
+int master_tun_route(uint32_t net, uint32_t mask)
 {
 	struct rtentry rt = { .rt_flags = RTF_UP, .rt_dev = (char *)MASTER_TUN_NAME };
 	struct sockaddr_in *dst = (struct sockaddr_in *)&rt.rt_dst;
@@ -131,7 +167,7 @@ static int tun_route(uint32_t net, uint32_t mask)
 static void tun_pool_route(const struct conf_pool *p, uint32_t net, uint32_t mask)
 {
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
-	int rc = tun_route(net, mask), e = errno;
+	int rc = master_tun_route(net, mask), e = errno;
 
 	inet_ntop(AF_INET, &net, a, sizeof a);
 	inet_ntop(AF_INET, &mask, b, sizeof b);
@@ -154,4 +190,5 @@ void master_add_pool_routes(struct master *m)
 		if ((p->last & mask) != (p->first & mask))
 			tun_pool_route(p, p->last & mask, mask);
 	}
+	master_add_l2l_routes(m);	/* LAN-to-LAN remote networks (l2l_routes.c) */
 }

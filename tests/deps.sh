@@ -4,7 +4,7 @@
 set -e
 PKGS="gcc make pkg-config libssl-dev libsodium-dev libsqlite3-dev libseccomp-dev
       libcmocka-dev libradcli-dev clang-14 libclang-rt-14-dev sqlite3
-      vpnc vpnc-scripts strongswan-charon strongswan-swanctl
+      vpnc vpnc-scripts strongswan-charon strongswan-swanctl strongswan-pki
       libcharon-extra-plugins libcharon-extauth-plugins
       libstrongswan-standard-plugins libstrongswan-extra-plugins
       freeradius freeradius-utils iperf3 tshark nftables iproute2 iputils-ping

@@ -17,6 +17,7 @@ rekeys() { grep -c "IPsec SA rekeyed" "$STATE/ravpnd.log"; }
 topo_up || { not_ok "topology"; exit 1; }
 check "ravpnd starts with an IPsec lifetime of $LIFE s" ravpnd_start "$CONF"
 check "vpnc connects" vpnc_up vpngroup groupsecret alice alicepass force-natt
+sleep 1		# the child SA row reaches db
 FIRST=$(spis)
 ip netns exec $NS_LAN iperf3 -s -1 -B 10.100.0.1 >/dev/null 2>&1 &
 PIDS+=("$!")
@@ -25,7 +26,7 @@ SECS=$((2 * LIFE - 2 * LIFE / 10 + 8))
 ip netns exec $NS_CL timeout $((SECS + 15)) iperf3 -c 10.100.0.1 -t "$SECS" -i 1 -b 20M -J >"$STATE/iperf.json" 2>&1 &
 IPERF=$!
 PIDS+=("$IPERF")
-ip netns exec $NS_CL ping -i 0.05 -w "$SECS" -q 10.100.0.1 >"$STATE/ping.txt" 2>&1
+ip netns exec $NS_CL ping -i 0.05 -w "$SECS" -D -O 10.100.0.1 >"$STATE/ping.txt" 2>&1
 wait "$IPERF"
 lost() { awk '/packets transmitted/ { print $1 - $4 }' "$STATE/ping.txt"; }
 stalls() { /usr/bin/python3 -c '
@@ -35,6 +36,9 @@ print(sum(1 for i in iv if i["sum"]["bytes"] == 0))' "$STATE/iperf.json"; }
 check "two rekeys started by ravpn ($(rekeys))" bash -c "[ $(rekeys) -ge 2 ]"
 check "no ping lost across the rekeys ($(lost) lost of $(awk '/packets transmitted/{print $1}' "$STATE/ping.txt"))" bash -c "[ '$(lost)' = 0 ]"
 check "the TCP stream never stalled (1 s intervals without data: $(stalls))" bash -c "[ '$(stalls)' = 0 ]"
+# unanswered pings (ping -O) with their time, to set beside the rekeys in the log
+awk '/no answer yet/ { gsub(/[][]/, "", $1); print $1, $NF }' "$STATE/ping.txt" | head -20 |
+	while read -r t s; do echo "# no answer in time: $s sent $(date -d "@$t" +%T.%3N)"; done
 NOW=$(spis)
 check "show crypto ipsec sa shows new SPIs ($FIRST -> $NOW)" bash -c "[ -n '$NOW' ] && [ '$NOW' != '$FIRST' ]"
 exit 0

@@ -91,6 +91,52 @@ static void test_replay_window(void **state)
 	}
 }
 
+/* Phase 2 lifetimes: the map entry's own value wins over the global one,
+ * which wins over the defaults; seconds and kilobytes independently. */
+struct life_case {
+	const char *text;
+	uint32_t sec, kb;
+};
+
+#define DM "crypto dynamic-map D 1 set ikev1 transform-set T\n"
+#define DMS "crypto dynamic-map D 1 set security-association lifetime "
+#define GS "crypto ipsec security-association lifetime "
+
+static const struct life_case life_cases[] = {
+	{ DM, 28800, 4608000 },
+	{ DM GS "seconds 3600\n", 3600, 4608000 },
+	{ DM GS "kilobytes 20480\n", 28800, 20480 },
+	{ DM GS "kilobytes unlimited\n", 28800, 0 },
+	{ DM GS "seconds 3600\n" GS "kilobytes 20480\n", 3600, 20480 },
+	{ DM GS "seconds 3600\n" DMS "seconds 60\n", 60, 4608000 },
+	{ DM DMS "kilobytes 1000\n" GS "kilobytes 20480\n" GS "seconds 120\n", 120, 1000 },
+	{ DM GS "kilobytes 20480\n" DMS "kilobytes unlimited\n", 28800, 0 },
+};
+
+static void test_p2_lifetimes(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof life_cases / sizeof life_cases[0]; i++) {
+		struct conf c;
+		char text[512];
+
+		snprintf(text, sizeof text, "crypto ipsec ikev1 transform-set T esp-aes esp-sha-hmac\n%s",
+			 life_cases[i].text);
+		parse_ok(text, &c);
+		assert_int_equal(c.n_dynmaps, 1);
+		if (conf_p2_lifetime_sec(&c, &c.dynmaps[0]) != life_cases[i].sec ||
+		    conf_p2_lifetime_kb(&c, &c.dynmaps[0]) != life_cases[i].kb)
+			fail_msg("case %zu: got %u s / %u KB, want %u / %u", i,
+				 conf_p2_lifetime_sec(&c, &c.dynmaps[0]),
+				 conf_p2_lifetime_kb(&c, &c.dynmaps[0]), life_cases[i].sec,
+				 life_cases[i].kb);
+		/* no map entry matched: the global value or the default */
+		assert_int_equal(conf_p2_lifetime_sec(&c, NULL),
+				 (c.ipsec_lifetime_set & CONF_LIFE_SEC) ? c.ipsec_lifetime_sec : 28800);
+		conf_free(&c);
+	}
+}
+
 struct bad_case {
 	const char *text;
 	const char *prefix;	/* exact "file:line:col:" */
@@ -113,7 +159,11 @@ static const struct bad_case bad_cases[] = {
 	{ SA "replay window-size 128 now\n", "t.conf:1:58:", "end of line" },
 	{ SA "replay enable\n", "t.conf:1:42:", "window-size" },
 	{ SA "replay disable now\n", "t.conf:1:50:", "end of line" },
-	{ SA "lifetime seconds 3600\n", "t.conf:1:35:", "replay" },
+	{ SA "frobnicate\n", "t.conf:1:35:", "replay" },
+	{ SA "lifetime seconds 30\n", "t.conf:1:52:", "out of range" },
+	{ SA "lifetime hours 1\n", "t.conf:1:44:", "seconds" },
+	{ SA "lifetime kilobytes 5\n", "t.conf:1:54:", "out of range" },
+	{ SA "lifetime kilobytes 100 now\n", "t.conf:1:58:", "end of line" },
 };
 
 static void test_bad_lines(void **state)
@@ -177,6 +227,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_aead_transform_sets),
 		cmocka_unit_test(test_replay_window),
+		cmocka_unit_test(test_p2_lifetimes),
 		cmocka_unit_test(test_bad_lines),
 		cmocka_unit_test(test_shipped_config_sets),
 	};

@@ -2,7 +2,10 @@
  * made by an independent implementation (Python hashlib) parses to its
  * User-Name, Framed-IP-Address and Acct-Session-Id and verifies with its
  * secret only; a changed byte or a wrong secret fails; malformed lengths
- * are refused; the NAK's Response Authenticator matches the reference. */
+ * are refused; the NAK's Response Authenticator matches the reference.
+ * CoA-Requests (same reference): Session-Timeout and Idle-Timeout are
+ * read, identification attributes are not "unsupported", Filter-Id and a
+ * Vendor-Specific are; the CoA-ACK and the CoA-NAK 401 match. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,6 +30,37 @@ static const uint8_t req[] = {
 static const uint8_t nak[] = {
 	0x2a, 0x07, 0x00, 0x1a, 0x0e, 0x03, 0xab, 0x6b, 0x40, 0x20, 0xf5, 0x5e, 0xa4, 0x31,
 	0x25, 0x55, 0x3e, 0x19, 0x76, 0x49, 0x65, 0x06, 0x00, 0x00, 0x01, 0xf7,
+};
+
+/* CoA-Request, id 9, secret "daesecret": User-Name "alice",
+ * NAS-IP-Address 10.99.0.1, Session-Timeout 5, Idle-Timeout 60,
+ * Event-Timestamp. */
+static const uint8_t coa[] = {
+	0x2b, 0x09, 0x00, 0x33, 0x1d, 0xff, 0xb4, 0x1a, 0x10, 0x85, 0xd7, 0x5d, 0xcb, 0xfe,
+	0xc4, 0x91, 0x8d, 0xf1, 0xb3, 0x6a, 0x01, 0x07, 0x61, 0x6c, 0x69, 0x63, 0x65, 0x04,
+	0x06, 0x0a, 0x63, 0x00, 0x01, 0x1b, 0x06, 0x00, 0x00, 0x00, 0x05, 0x1c, 0x06, 0x00,
+	0x00, 0x00, 0x3c, 0x37, 0x06, 0x65, 0x53, 0xf1, 0x00,
+};
+
+/* Its CoA-ACK. */
+static const uint8_t coa_ack[] = {
+	0x2c, 0x09, 0x00, 0x14, 0x45, 0x23, 0x1f, 0x25, 0x65, 0xc6, 0x0d, 0x67, 0x47, 0x05,
+	0x6a, 0x25, 0xac, 0xdf, 0xd3, 0xa8,
+};
+
+/* CoA-Request, id 10: User-Name "alice", Session-Timeout 5, Filter-Id
+ * "acl1", a Vendor-Specific (vendor 9). */
+static const uint8_t coa_filter[] = {
+	0x2b, 0x0a, 0x00, 0x30, 0x0c, 0x25, 0x4f, 0x80, 0xcd, 0x6e, 0x1b, 0xd9, 0x80, 0x4b,
+	0x3e, 0x08, 0x6d, 0x60, 0x30, 0xe2, 0x01, 0x07, 0x61, 0x6c, 0x69, 0x63, 0x65, 0x1b,
+	0x06, 0x00, 0x00, 0x00, 0x05, 0x0b, 0x06, 0x61, 0x63, 0x6c, 0x31, 0x1a, 0x09, 0x00,
+	0x00, 0x00, 0x09, 0x01, 0x03, 0x78,
+};
+
+/* Its CoA-NAK with Error-Cause 401 (Unsupported-Attribute). */
+static const uint8_t coa_nak401[] = {
+	0x2d, 0x0a, 0x00, 0x1a, 0x33, 0x7f, 0x35, 0x70, 0xeb, 0x17, 0xb9, 0xb5, 0x55, 0xbe,
+	0xb8, 0xd3, 0x49, 0x70, 0xf4, 0x0b, 0x65, 0x06, 0x00, 0x00, 0x01, 0x91,
 };
 
 static void test_parse(void **state)
@@ -69,6 +103,51 @@ static void test_answer_matches_reference(void **state)
 	assert_int_equal(auth_dae_answer(out, sizeof out, &q, DAE_DISCONNECT_ACK, 0, "daesecret"), 20);
 }
 
+static void test_coa_parse(void **state)
+{
+	struct dae_request q;
+
+	(void)state;
+	assert_true(auth_dae_parse(coa, sizeof coa, &q));
+	assert_true(auth_dae_verify(coa, sizeof coa, "daesecret"));
+	assert_int_equal(q.code, DAE_COA_REQUEST);
+	assert_string_equal(q.user, "alice");
+	assert_true(q.has_session_timeout);
+	assert_int_equal(q.session_timeout, 5);
+	assert_true(q.has_idle_timeout);
+	assert_int_equal(q.idle_timeout, 60);
+	assert_int_equal(q.n_unsupported, 0);	/* NAS-IP-Address, Event-Timestamp */
+}
+
+static void test_coa_unsupported(void **state)
+{
+	struct dae_request q;
+
+	(void)state;
+	assert_true(auth_dae_parse(coa_filter, sizeof coa_filter, &q));
+	assert_true(auth_dae_verify(coa_filter, sizeof coa_filter, "daesecret"));
+	assert_int_equal(q.n_unsupported, 2);	/* Filter-Id, Vendor-Specific */
+	assert_int_equal(q.unsupported_type, 11);
+	assert_false(q.has_idle_timeout);
+}
+
+static void test_coa_answers_match_reference(void **state)
+{
+	struct dae_request q;
+	uint8_t out[64];
+
+	(void)state;
+	assert_true(auth_dae_parse(coa, sizeof coa, &q));
+	assert_int_equal(auth_dae_answer(out, sizeof out, &q, DAE_COA_ACK, 0, "daesecret"),
+			 sizeof coa_ack);
+	assert_memory_equal(out, coa_ack, sizeof coa_ack);
+	assert_true(auth_dae_parse(coa_filter, sizeof coa_filter, &q));
+	assert_int_equal(auth_dae_answer(out, sizeof out, &q, DAE_COA_NAK,
+					 DAE_ERR_UNSUPPORTED_ATTRIBUTE, "daesecret"),
+			 sizeof coa_nak401);
+	assert_memory_equal(out, coa_nak401, sizeof coa_nak401);
+}
+
 struct malformed {
 	const char *name;
 	size_t cut;		/* bytes received */
@@ -107,6 +186,9 @@ int main(void)
 		cmocka_unit_test(test_verify),
 		cmocka_unit_test(test_answer_matches_reference),
 		cmocka_unit_test(test_malformed),
+		cmocka_unit_test(test_coa_parse),
+		cmocka_unit_test(test_coa_unsupported),
+		cmocka_unit_test(test_coa_answers_match_reference),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

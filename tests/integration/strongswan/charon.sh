@@ -3,6 +3,7 @@
 # own /run bind mount (charon's pid file is fixed), STRONGSWAN_CONF from
 # strongswan.conf.in, the vici socket under $STATE/charon.
 #   charon_start SWANCTL_CONF   loads that file into the charon
+#                               (CHARON_CONF_IN: another strongswan.conf template)
 #   sw COMMAND [ARGS]           swanctl against it
 #   charon_stop
 CH=$STATE/charon
@@ -21,7 +22,7 @@ charon_start() { # charon_start SWANCTL_CONF
 	for d in x509 x509ca x509ocsp x509aa x509ac x509crl pubkey private rsa ecdsa bliss pkcs8 pkcs12; do
 		mkdir -p "$CH/swanctl/$d"; done
 	sed -e "s|@STATE@|$CH|g" -e "s|@IKE_LOG@|${CHARON_IKE_LOG:-2}|g" \
-		"$ROOT/tests/integration/strongswan/strongswan.conf.in" >"$CH/strongswan.conf"
+		"${CHARON_CONF_IN:-$ROOT/tests/integration/strongswan/strongswan.conf.in}" >"$CH/strongswan.conf"
 	cp "$1" "$CH/swanctl/swanctl.conf"
 	ip netns exec "$NS_CL" sh -c "mount --bind '$CH/run' /run && STRONGSWAN_CONF='$CH/strongswan.conf' exec '$CHARON'" \
 		>"$CH/charon.stderr" 2>&1 &

@@ -1,0 +1,164 @@
+/* Decrypted TCP segments of one flow into one TUN write with GSO (struct
+ * esp_coal, offload.h): what a NIC's GRO does, so the kernel routes one
+ * packet instead of dozens.  Only exact continuations merge; anything
+ * else ends the packet being built, so order is kept. */
+#include "offload.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+#define TCP_PSH		0x08
+#define TCP_ACK		0x10
+#define COAL_MAX_SEGS	64
+#define IP_MAX		65535
+
+static bool ip4_parse(struct rbuf *r, size_t len, struct esp_tcp4 *t)
+{
+	uint8_t proto = 0;
+
+	rbuf_u8(r, &t->vhl);
+	rbuf_u8(r, &t->tos);
+	rbuf_u16(r, &t->tot_len);
+	rbuf_skip(r, 2);			/* id */
+	rbuf_u16(r, &t->frag);
+	rbuf_u8(r, &t->ttl);
+	rbuf_u8(r, &proto);
+	rbuf_skip(r, 2);			/* checksum */
+	rbuf_u32(r, &t->src);
+	rbuf_u32(r, &t->dst);
+	if (!rbuf_ok(r) || t->vhl >> 4 != 4 || (t->vhl & 15) < 5 || proto != 6 ||
+	    (t->frag & 0x3fff) || t->tot_len != len)
+		return false;
+	t->ip_hlen = (size_t)(t->vhl & 15) * 4;
+	return rbuf_ptr(r, &t->ip_opts, t->ip_hlen - 20);
+}
+
+static bool tcp4_parse(const uint8_t *pkt, size_t len, struct esp_tcp4 *t)
+{
+	struct rbuf r;
+
+	memset(t, 0, sizeof *t);
+	rbuf_init(&r, pkt, len);
+	if (!ip4_parse(&r, len, t))
+		return false;
+	rbuf_u16(&r, &t->sport);
+	rbuf_u16(&r, &t->dport);
+	rbuf_u32(&r, &t->seq);
+	rbuf_u32(&r, &t->ack);
+	rbuf_u8(&r, &t->doff);
+	rbuf_u8(&r, &t->flags);
+	rbuf_u16(&r, &t->window);
+	rbuf_skip(&r, 2);			/* checksum */
+	rbuf_u16(&r, &t->urg);
+	if (!rbuf_ok(&r) || t->doff >> 4 < 5)
+		return false;
+	t->tcp_hlen = (size_t)(t->doff >> 4) * 4;
+	if (!rbuf_ptr(&r, &t->tcp_opts, t->tcp_hlen - 20))
+		return false;
+	t->payload_len = rbuf_left(&r);
+	return rbuf_ptr(&r, &t->payload, t->payload_len);
+}
+
+/* Everything but length, id, checksums, sequence number and PSH equal. */
+static bool same_flow(const struct esp_tcp4 *a, const struct esp_tcp4 *b)
+{
+	return a->vhl == b->vhl && a->tos == b->tos && a->ttl == b->ttl && a->frag == b->frag &&
+	       a->src == b->src && a->dst == b->dst && a->sport == b->sport &&
+	       a->dport == b->dport && a->ack == b->ack && a->doff == b->doff &&
+	       a->window == b->window && a->urg == b->urg &&
+	       memcmp(a->ip_opts, b->ip_opts, a->ip_hlen - 20) == 0 &&
+	       memcmp(a->tcp_opts, b->tcp_opts, a->tcp_hlen - 20) == 0;
+}
+
+void esp_coal_init(struct esp_coal *c, uint8_t *buf, size_t cap)
+{
+	memset(c, 0, sizeof *c);
+	c->pkt = buf;
+	c->cap = cap < IP_MAX ? cap : IP_MAX;
+}
+
+/* The first segment: copied whole; its header is what the others match. */
+static bool coal_start(struct esp_coal *c, const uint8_t *pkt, size_t len,
+		       const struct esp_tcp4 *t)
+{
+	if (len > c->cap)
+		return false;
+	memcpy(c->pkt, pkt, len);
+	tcp4_parse(c->pkt, len, &c->head);	/* the same bytes: parses again */
+	c->len = len;
+	c->mss = t->payload_len;
+	c->count = 1;
+	c->next_seq = t->seq + (uint32_t)t->payload_len;
+	c->psh = false;
+	c->closed = t->flags != TCP_ACK || t->payload_len == 0;
+	return true;
+}
+
+bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len)
+{
+	struct esp_tcp4 t;
+
+	if (!tcp4_parse(pkt, len, &t))
+		return false;
+	if (c->len == 0)
+		return coal_start(c, pkt, len, &t);
+	if (c->closed || !same_flow(&c->head, &t) || t.seq != c->next_seq ||
+	    t.payload_len == 0 || t.payload_len > c->mss || (t.flags & ~TCP_PSH) != TCP_ACK ||
+	    c->count >= COAL_MAX_SEGS || t.payload_len > c->cap - c->len)
+		return false;
+	memcpy(c->pkt + c->len, t.payload, t.payload_len);
+	c->len += t.payload_len;
+	c->count++;
+	c->next_seq += (uint32_t)t.payload_len;
+	c->psh = (t.flags & TCP_PSH) != 0;
+	c->closed = t.payload_len < c->mss || c->psh;
+	return true;
+}
+
+/* Length, IP checksum, PSH, and the pseudo-header sum the kernel's
+ * partial checksum starts from (RFC 793 pseudo-header, whole length). */
+static void coal_fix_header(struct esp_coal *c)
+{
+	const struct esp_tcp4 *h = &c->head;
+	struct wbuf w = { .p = c->pkt, .cap = c->cap, .len = c->len };
+	uint8_t ph[12];
+	struct wbuf p;
+
+	wbuf_put_u16_at(&w, 2, (uint16_t)c->len);
+	wbuf_put_u16_at(&w, 10, 0);
+	wbuf_put_u16_at(&w, 10, ntohs(esp_csum_fold(esp_csum_add(0, c->pkt, h->ip_hlen))));
+	if (c->psh)
+		wbuf_put_u8_at(&w, h->ip_hlen + 13, TCP_ACK | TCP_PSH);
+	wbuf_init(&p, ph, sizeof ph);
+	wbuf_u32(&p, h->src);
+	wbuf_u32(&p, h->dst);
+	wbuf_u8(&p, 0);
+	wbuf_u8(&p, 6);
+	wbuf_u16(&p, (uint16_t)(c->len - h->ip_hlen));
+	wbuf_put_u16_at(&w, h->ip_hlen + 16,
+			ntohs((uint16_t)~esp_csum_fold(esp_csum_add(0, ph, sizeof ph))));
+}
+
+size_t esp_coal_finish(struct esp_coal *c, struct esp_vnet *v)
+{
+	size_t n = c->len;
+
+	memset(v, 0, sizeof *v);
+	if (n == 0)
+		return 0;
+	if (c->count > 1) {
+		coal_fix_header(c);
+		v->flags = ESP_VNET_NEEDS_CSUM;
+		v->gso_type = ESP_GSO_TCPV4;
+		v->hdr_len = (uint16_t)(c->head.ip_hlen + c->head.tcp_hlen);
+		v->gso_size = (uint16_t)c->mss;
+		v->csum_start = (uint16_t)c->head.ip_hlen;
+		v->csum_offset = 16;
+	} else {
+		v->flags = ESP_VNET_DATA_VALID;	/* as received: checksums intact */
+	}
+	c->len = 0;
+	c->count = 0;
+	c->closed = false;
+	return n;
+}

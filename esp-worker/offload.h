@@ -1,0 +1,120 @@
+/* Offloads without I/O: the virtio-net header of a TUN queue opened with
+ * IFF_VNET_HDR, TCP segmentation of a super-segment the kernel handed us
+ * (TUN_F_TSO4), completion of a checksum it left partial (TUN_F_CSUM),
+ * the split of a UDP GRO batch and the rule for growing a UDP GSO send.
+ * io.c does the reads and writes; these are pure functions, unit-tested. */
+#ifndef ESP_OFFLOAD_H
+#define ESP_OFFLOAD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "buf.h"
+
+/* struct virtio_net_hdr (linux/virtio_net.h): 10 bytes, little endian on
+ * a TUN device unless TUNSETVNETBE (never set here). */
+#define ESP_VNET_LEN		10
+#define ESP_VNET_NEEDS_CSUM	1	/* VIRTIO_NET_HDR_F_NEEDS_CSUM */
+#define ESP_VNET_DATA_VALID	2	/* VIRTIO_NET_HDR_F_DATA_VALID */
+#define ESP_GSO_NONE		0
+#define ESP_GSO_TCPV4		1
+#define ESP_GSO_ECN		0x80
+
+/* UDP GSO limits: segments per send (UDP_MAX_SEGMENTS of older kernels)
+ * and the bytes one UDP datagram can carry in IPv4. */
+#define ESP_GSO_MAX_SEGS	64
+#define ESP_GSO_MAX_BYTES	(65535 - 20 - 8)
+
+struct esp_vnet {
+	uint8_t flags;
+	uint8_t gso_type;
+	uint16_t hdr_len, gso_size, csum_start, csum_offset;
+};
+
+/* Reads the header at the front of r (which then points at the packet). */
+bool esp_vnet_parse(struct rbuf *r, struct esp_vnet *v);
+/* Writes v into out[ESP_VNET_LEN]. */
+void esp_vnet_write(uint8_t out[ESP_VNET_LEN], const struct esp_vnet *v);
+/* Writes a header with no GSO and the given flags into out[ESP_VNET_LEN]. */
+void esp_vnet_put(uint8_t out[ESP_VNET_LEN], uint8_t flags);
+
+/* One's complement sum (RFC 1071) of n bytes added to sum, in the host's
+ * byte order; n must be even except for the last piece of a sum. */
+uint64_t esp_csum_add(uint64_t sum, const uint8_t *p, size_t n);
+/* Folds and complements: the checksum in host byte order of the words
+ * summed (store it with memcpy, or ntohs() it for wbuf_put_u16_at). */
+uint16_t esp_csum_fold(uint64_t sum);
+/* Finishes a checksum the sender left partial: the field at start + off
+ * holds the pseudo-header sum; the checksum covers start .. len.  False
+ * if the offsets do not fit the packet. */
+bool esp_csum_complete(uint8_t *pkt, size_t len, uint16_t start, uint16_t off);
+
+/* TCP segmentation of one IPv4 super-segment into packets carrying at most
+ * mss payload bytes each: IP total length, id (+1 per segment) and header
+ * checksum fixed, sequence number advanced, FIN and PSH only on the last
+ * segment, CWR only on the first, TCP checksum computed. */
+struct esp_tso {
+	const uint8_t *ip;		/* IP header (with options) as received */
+	const uint8_t *tcp;		/* TCP header (with options) */
+	const uint8_t *payload;
+	size_t ip_hlen, tcp_hlen, payload_len;
+	size_t done;			/* payload bytes emitted */
+	uint16_t mss, id;
+	uint32_t seq;
+	uint8_t flags;			/* TCP flags of the super-segment */
+	unsigned index;			/* segments emitted */
+};
+
+/* Parses pkt (IPv4 + TCP).  Returns how many segments it makes, or -1
+ * (not IPv4/TCP, fragment, bad lengths, mss 0). */
+int esp_tso_start(struct esp_tso *t, const uint8_t *pkt, size_t len, uint16_t mss);
+/* Builds the next segment into out.  Returns its length, 0 when all were
+ * emitted, -1 if out is too small. */
+int esp_tso_next(struct esp_tso *t, uint8_t *out, size_t cap);
+
+/* The next datagram of a UDP GRO batch of seg-byte segments (the last may
+ * be shorter): points *p at it and returns its length, 0 at the end. */
+size_t esp_gro_next(struct rbuf *r, size_t seg, const uint8_t **p);
+
+/* The reverse of esp_tso_*, for the TUN write (coalesce.c): consecutive
+ * decrypted segments of one TCP flow - headers equal but for IP length,
+ * id and checksum, TCP sequence number and checksum, all full-sized but
+ * the last, ACK only (PSH allowed last) - become one packet that the
+ * kernel takes with gso_type TCPV4 and a partial checksum, as if a NIC's
+ * GRO had made it. */
+struct esp_tcp4 {			/* what decides whether a segment continues a flow */
+	uint8_t vhl, tos, ttl, doff, flags;
+	uint16_t tot_len, frag, sport, dport, window, urg;
+	uint32_t src, dst, seq, ack;
+	const uint8_t *ip_opts, *tcp_opts, *payload;
+	size_t ip_hlen, tcp_hlen, payload_len;
+};
+
+struct esp_coal {
+	struct esp_tcp4 head;		/* the first segment's header (in pkt) */
+	bool psh;			/* the last segment had PSH */
+	uint8_t *pkt;			/* caller's buffer for the packet being built */
+	size_t cap;
+	size_t len;			/* 0: empty */
+	size_t mss;			/* payload of the first segment */
+	unsigned count;
+	uint32_t next_seq;
+	bool closed;			/* a short or PSH segment, or not mergeable */
+};
+
+void esp_coal_init(struct esp_coal *c, uint8_t *buf, size_t cap);
+/* Takes pkt into c: starts c when it is empty (false for anything but
+ * IPv4/TCP: write that alone), or appends it (false when it does not
+ * continue c: finish c, then add again). */
+bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len);
+/* Finishes c's packet (length, IP checksum; with more than one segment
+ * the TCP checksum field becomes the pseudo-header sum) and describes it
+ * in v (no GSO for a single segment).  Returns its length and empties c. */
+size_t esp_coal_finish(struct esp_coal *c, struct esp_vnet *v);
+
+/* May a packet of n bytes join a GSO send of count segments of seg bytes
+ * holding total bytes?  Only while every earlier segment is full size. */
+bool esp_gso_can_append(size_t seg, size_t total, unsigned count, size_t n);
+
+#endif
