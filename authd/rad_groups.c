@@ -11,6 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sodium.h>
+
 static pthread_mutex_t list_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct rad_group *groups;	/* the configured ones, one reference each */
 
@@ -47,15 +49,49 @@ static bool add_opt(rc_handle *rh, const char *name, const char *val)
 	return rc_add_config(rh, name, val, "ravpn", 0) == 0;
 }
 
+/* radcli 1.2.11's rc_config_free frees only name[0] and secret[0] of a
+ * server list, so every further host's name and key would leak on each
+ * reload (and the keys stay in the heap).  Entries 1.. are wiped and freed
+ * here and the list cut to one, which radcli then frees itself; a radcli
+ * that frees the whole list finds only entry 0 too. */
+static void trim_server_list(rc_handle *rh, const char *option)
+{
+	SERVER *s = rc_conf_srv(rh, option);
+
+	if (!s)
+		return;
+	for (int i = 0; i < s->max && i < SERVER_MAX; i++)
+		if (s->secret[i])
+			sodium_memzero(s->secret[i], strlen(s->secret[i]));
+	for (int i = 1; i < s->max && i < SERVER_MAX; i++) {
+		free(s->name[i]);
+		free(s->secret[i]);
+		s->name[i] = NULL;
+		s->secret[i] = NULL;
+	}
+	if (s->max > 1)
+		s->max = 1;
+}
+
+static void destroy_handle(rc_handle *rh)
+{
+	trim_server_list(rh, "authserver");
+	trim_server_list(rh, "acctserver");
+	rc_destroy(rh);
+}
+
 /* A radcli handle that knows the group's hosts ("addr:port:secret", which
  * is how radcli finds the secret of the host a request goes to). */
 static rc_handle *make_handle(const struct rad_group *g)
 {
 	char servers[RAD_MAX_HOSTS * 160] = "";
-	rc_handle *rh = rc_new();
+	rc_handle *rh;
 	size_t used = 0;
 
-	if (!rh || !dict_buf)
+	if (!dict_buf)
+		return NULL;
+	rh = rc_new();
+	if (!rh)
 		return NULL;
 	rh = rc_config_init(rh);
 	if (!rh)
@@ -68,7 +104,7 @@ static rc_handle *make_handle(const struct rad_group *g)
 	    !add_opt(rh, "dictionary", RAD_DICTIONARY) || !add_opt(rh, "radius_timeout", "10") ||
 	    !add_opt(rh, "radius_retries", "1") || !add_opt(rh, "bindaddr", "*") ||
 	    rc_apply_config(rh) != 0 || rc_read_dictionary_from_buffer(rh, dict_buf, dict_len) != 0) {
-		rc_destroy(rh);
+		destroy_handle(rh);
 		return NULL;
 	}
 	memset(servers, 0, sizeof servers);	/* held the keys */
@@ -78,7 +114,7 @@ static rc_handle *make_handle(const struct rad_group *g)
 static void group_free(struct rad_group *g)
 {
 	if (g->rh)
-		rc_destroy(g->rh);
+		destroy_handle(g->rh);
 	pthread_mutex_destroy(&g->lock);
 	memset(g, 0, sizeof *g);	/* the keys */
 	free(g);

@@ -76,7 +76,7 @@ static void note_request(struct rad_wire *w, const uint8_t *pkt)
 	struct rbuf r;
 
 	rbuf_init(&r, pkt, RAD_HDR_LEN);
-	w->sent = rbuf_u8(&r, &w->code) && rbuf_u8(&r, &w->id) && rbuf_skip(&r, 2) &&
+	w->sent = rbuf_skip(&r, 1) && rbuf_u8(&r, &w->id) && rbuf_skip(&r, 2) &&
 		  rbuf_copy(&r, w->req_auth, 16);
 	w->sends++;
 	w->last_send_ms = now_ms();
@@ -159,6 +159,7 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, struct sockaddr *from
 
 		if (left == 0 || poll(&pfd, 1, left) <= 0) {
 			((uint8_t *)buf)[1] = (uint8_t)(w->id + 1);
+			w->hidden = true;
 			return n;
 		}
 	}
@@ -208,6 +209,13 @@ void __syslog_chk(int pri, int flag, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof line, fmt, ap);
 	va_end(ap);
+	/* radcli's complaint about the datagram recvfrom re-labelled: the
+	 * drop has been logged already */
+	if (cur && cur->hidden && strstr(line, "non-matching id")) {
+		cur->hidden = false;
+		log_debug("authd: %s", line);
+		return;
+	}
 	if ((pri & LOG_PRIMASK) <= LOG_ERR)
 		log_warn("authd: %s", line);
 	else

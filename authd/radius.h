@@ -102,8 +102,9 @@ struct rad_wire {
 	int sends;			/* requests sent (1 + retransmissions) */
 	long long last_send_ms;
 	bool sent;			/* id and req_auth are those of the request */
-	uint8_t code, id, req_auth[16];
+	uint8_t id, req_auth[16];
 	int dropped;			/* answers refused by rad_check_response */
+	bool hidden;			/* one was handed to radcli re-labelled */
 };
 /* Arms the hooks on this thread for one rc_send_server to host h, which
  * waits wait_s seconds per send. */

@@ -166,6 +166,7 @@ struct ike_sa {
 
 	/* LAN-to-LAN (l2l.c): a peer named by an ipsec-l2l tunnel-group */
 	bool l2l;
+	int l2l_map;			/* 1 + index of the map entry the last quick mode's IDs matched */
 	bool initiator;			/* we sent main mode message 1 */
 	uint32_t acq_src, acq_dst;	/* traffic that asked for this SA (network order) */
 

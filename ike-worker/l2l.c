@@ -145,9 +145,24 @@ static void l2l_log_refused(const struct ike_sa *sa, uint32_t ln, uint32_t lm, u
 		 __builtin_popcount(rm), b, __builtin_popcount(lm));
 }
 
+/* The peer's first map entry whose access-list covers the proxy IDs: a
+ * peer may have several entries (several networks, each with its own
+ * transform sets and PFS). */
+static const struct conf_crypto_map *l2l_entry_covering(const struct ike_sa *sa, uint32_t ln,
+							uint32_t lm, uint32_t rn, uint32_t rm)
+{
+	const struct conf *c = &ike.c.conf;
+	uint32_t peer = l2l_peer_addr(sa);
+
+	for (int i = 0; i < c->n_cmaps; i++)
+		if (c->cmaps[i].peer == peer && conf_l2l_acl_covering(c, &c->cmaps[i], ln, lm, rn, rm))
+			return &c->cmaps[i];
+	return NULL;
+}
+
 bool l2l_check_ids(struct ike_sa *sa, const struct v1_msg *m, struct child_sa *c)
 {
-	const struct conf_crypto_map *e = l2l_entry(sa);
+	const struct conf_crypto_map *e;
 	uint32_t rn, rm, ln, lm;
 
 	/* the peer's IDci is its side (our remote), IDcr ours */
@@ -157,10 +172,12 @@ bool l2l_check_ids(struct ike_sa *sa, const struct v1_msg *m, struct child_sa *c
 			 "subnet each way)", sa_peer_str(sa), sa->group_name);
 		return false;
 	}
-	if (!e || !conf_l2l_acl_covering(&ike.c.conf, e, ln, lm, rn, rm)) {
+	e = l2l_entry_covering(sa, ln, lm, rn, rm);
+	if (!e) {
 		l2l_log_refused(sa, ln, lm, rn, rm);
 		return false;
 	}
+	sa->l2l_map = (int)(e - ike.c.conf.cmaps) + 1;
 	if (c) {
 		c->lnet = ln;
 		c->lmask = lm;
@@ -178,6 +195,11 @@ const struct conf *l2l_p2_conf(const struct ike_sa *sa)
 {
 	static struct conf one;
 	const struct conf_crypto_map *e = sa->l2l ? l2l_entry(sa) : NULL;
+
+	/* the entry the quick mode's IDs matched (l2l_check_ids runs first) */
+	if (sa->l2l && sa->l2l_map > 0 && sa->l2l_map <= ike.c.conf.n_cmaps &&
+	    ike.c.conf.cmaps[sa->l2l_map - 1].peer == l2l_peer_addr(sa))
+		e = &ike.c.conf.cmaps[sa->l2l_map - 1];
 
 	if (!e)
 		return &ike.c.conf;

@@ -40,8 +40,9 @@ static bool qmi_transform(struct child_sa *c, const struct conf_crypto_map *m)
 	c->auth = (uint8_t)ts->auth;
 	c->enc_len = (uint8_t)prop_esp_key_len(c->enc, c->key_bits);
 	c->auth_len = (uint8_t)prop_esp_auth_len(c->auth);
-	c->lifetime = m->p2.sa_lifetime_sec;
-	c->lifetime_kb = m->p2.sa_lifetime_kb;
+	/* the entry's own lifetime, else the global one, as when we answer */
+	c->lifetime = conf_p2_lifetime_sec(&ike.c.conf, &m->p2);
+	c->lifetime_kb = conf_p2_lifetime_kb(&ike.c.conf, &m->p2);
 	c->pfs_group = m->p2.pfs_group;
 	return true;
 }

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "ike.h"
+#include "shard.h"
 #include "log.h"
 #include "proposal.h"
 
@@ -128,6 +129,10 @@ void rekey_start(struct ike_sa *sa, const struct child_sa *old)
 	q->child.retire_ms = 0;
 	q->child.seq_out_seen = 0;
 	q->child.soft_expired = false;
+	/* A LAN-to-LAN network follows the TUN steering, which a reload may
+	 * have moved; a client stays on the worker of its address. */
+	if (old->rmask)
+		q->child.esp_index = (uint8_t)shard_of_l2l(&ike.c.conf, old->rnet, ike.c.start.n_esp);
 	q->child.spi_in = qm_pick_spi(&q->child.esp_index);
 	q->msgid = crypt_new_msgid();
 	random_bytes(q->ni, sizeof q->ni);

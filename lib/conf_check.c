@@ -30,6 +30,38 @@ static bool split_ok(const struct conf *c, const char *gp_name)
 	return !g || g->split_policy == SPLIT_TUNNELALL || g->split_acl[0];
 }
 
+/* The ACL exists and is extended (crypto ACL) or standard (split list);
+ * conf_net.c keeps every ACL to one type. */
+static bool acl_is(const struct conf *c, const char *name, bool extended)
+{
+	const struct conf_acl *a = conf_acl_next(c, name, NULL);
+
+	return a && a->extended == extended;
+}
+
+/* The lines a static crypto map entry needs to protect any traffic
+ * (conf_l2l_by_peer/_by_traffic skip it otherwise), and their argument. */
+static const char *const l2l_line[] = { "match address", "set peer", "set ikev1 transform-set" };
+static const char *const l2l_arg[] = { "ACL", "A", "T" };
+
+/* Index in l2l_line[] of the first line the entry lacks; -1 when complete. */
+static int l2l_missing(const struct conf *c, const struct conf_ref *r)
+{
+	for (int i = 0; i < c->n_cmaps; i++) {
+		const struct conf_crypto_map *m = &c->cmaps[i];
+
+		if (m->seq != r->seq || strcmp(m->name, r->name) != 0)
+			continue;
+		if (!m->acl[0])
+			return 0;
+		if (!m->peer)
+			return 1;
+		if (!m->p2.n_tsets)
+			return 2;
+	}
+	return -1;
+}
+
 static bool ref_ok(const struct conf *c, const struct conf_ref *r)
 {
 	switch (r->kind) {
@@ -38,7 +70,10 @@ static bool ref_ok(const struct conf *c, const struct conf_ref *r)
 	case REF_SERVER_GROUP: return strcmp(r->name, "LOCAL") == 0 || conf_aaa_server(c, r->name);
 	case REF_TSET: return conf_transform_set(c, r->name) != NULL;
 	case REF_DYNMAP: return has_dynmap(c, r->name);
-	case REF_ACL: return conf_acl_next(c, r->name, NULL) != NULL;
+	case REF_ACL: return acl_is(c, r->name, false);
+	case REF_EXT_ACL: return acl_is(c, r->name, true);
+	case REF_ACCT_GROUP: return strcmp(r->name, "LOCAL") != 0 && conf_aaa_server(c, r->name);
+	case REF_L2L_ENTRY: return l2l_missing(c, r) < 0;
 	case REF_NAMEIF: return conf_iface_by_nameif(c, r->name) != NULL;
 	case REF_CMAP: return has_cmap(c, r->name);
 	case REF_SPLIT_NEEDS_ACL: return split_ok(c, r->name);
@@ -46,6 +81,34 @@ static bool ref_ok(const struct conf *c, const struct conf_ref *r)
 	case REF_TGROUP: return conf_tunnel_group(c, r->name) != NULL;
 	default: return false;
 	}
+}
+
+static bool l2l_fail(struct conf_parser *p, const struct conf_ref *r)
+{
+	int k = l2l_missing(p->c, r);
+
+	return conf_fail_at(p, r->line, r->col, "crypto map %s %d has no `%s` line, expected a `crypto map %s %d %s %s` line for this LAN-to-LAN entry",
+			    r->name, r->seq, l2l_line[k], r->name, r->seq, l2l_line[k], l2l_arg[k]);
+}
+
+/* The object exists but is of the wrong kind: an ACL of the other type,
+ * or LOCAL as an accounting group. */
+static bool kind_fail(struct conf_parser *p, const struct conf_ref *r)
+{
+	static const char *const what[] = {
+		[REF_ACL] = "access-list '%s' is extended, expected a standard access-list (`access-list %s standard permit A M`) as a split-tunnel network list",
+		[REF_EXT_ACL] = "access-list '%s' is standard, expected an extended access-list (`access-list %s extended permit ip SRC DST`) for match address",
+		[REF_ACCT_GROUP] = "accounting-server-group '%s' is the local user database, which keeps no accounting records, expected an `aaa-server G protocol radius` group instead of %s",
+	};
+
+	return conf_fail_at(p, r->line, r->col, what[r->kind], r->name, r->name);
+}
+
+static bool wrong_kind(const struct conf *c, const struct conf_ref *r)
+{
+	if (r->kind == REF_ACL || r->kind == REF_EXT_ACL)
+		return conf_acl_next(c, r->name, NULL) != NULL;
+	return r->kind == REF_ACCT_GROUP && strcmp(r->name, "LOCAL") == 0;
 }
 
 static bool ref_fail(struct conf_parser *p, const struct conf_ref *r)
@@ -62,7 +125,14 @@ static bool ref_fail(struct conf_parser *p, const struct conf_ref *r)
 		[REF_SPLIT_NEEDS_ACL] = "group-policy '%s' splits the tunnel without a network list, expected ` split-tunnel-network-list value ACL` in group-policy %s",
 		[REF_TRUSTPOINT] = "trustpoint '%s' is not defined, expected a `crypto ca trustpoint %s` block",
 		[REF_TGROUP] = "tunnel-group '%s' is not defined, expected a `tunnel-group %s type remote-access` line",
+		[REF_EXT_ACL] = "access-list '%s' is not defined, expected an `access-list %s extended permit ip SRC DST` line",
+		[REF_ACCT_GROUP] = "aaa-server group '%s' is not defined, expected an `aaa-server %s protocol radius` line",
 	};
+
+	if (r->kind == REF_L2L_ENTRY)
+		return l2l_fail(p, r);
+	if (wrong_kind(p->c, r))
+		return kind_fail(p, r);
 
 	return conf_fail_at(p, r->line, r->col, what[r->kind], r->name, r->name);
 }
@@ -112,9 +182,12 @@ bool conf_finish(struct conf_parser *p)
 
 	if (!add_default_policy(p))
 		return false;
-	for (int i = 0; i < p->n_refs; i++)
-		if (!ref_ok(c, &p->refs[i]))
-			return ref_fail(p, &p->refs[i]);
+	/* The names first, then whether static map entries are complete: an
+	 * entry whose ACL is missing gets the error that names the ACL. */
+	for (int pass = 0; pass < 2; pass++)
+		for (int i = 0; i < p->n_refs; i++)
+			if ((p->refs[i].kind == REF_L2L_ENTRY) == pass && !ref_ok(c, &p->refs[i]))
+				return ref_fail(p, &p->refs[i]);
 	if (c->n_policies > 1)
 		qsort(c->policies, (size_t)c->n_policies, sizeof c->policies[0], cmp_policy);
 	if (c->n_dynmaps > 1)

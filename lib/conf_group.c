@@ -666,7 +666,7 @@ static bool sub_acct_group(struct conf_parser *p, const struct conf_line *l)
 	       conf_name(p, l, i, t->acct_server_group, sizeof t->acct_server_group,
 			 "an aaa-server group name") &&
 	       conf_end(p, l, i + 1) &&
-	       conf_add_ref(p, REF_SERVER_GROUP, t->acct_server_group, l, i);
+	       conf_add_ref(p, REF_ACCT_GROUP, t->acct_server_group, l, i);
 }
 
 static bool sub_default_policy(struct conf_parser *p, const struct conf_line *l)

@@ -407,6 +407,8 @@ static bool cmap_entry(struct conf_parser *p, const struct conf_line *l, const c
 	m.seq = (int)seq;
 	for (int i = 0; i < c->n_cmaps; i++) {
 		if (c->cmaps[i].seq == m.seq && strcmp(c->cmaps[i].name, name) == 0) {
+			if (!c->cmaps[i].dynamic[0])	/* static entry lines: lib/conf_l2l.c */
+				return conf_cmap_mixed(p, l, name, m.seq);
 			c->cmaps[i] = m;
 			return conf_add_ref(p, REF_DYNMAP, m.dynamic, l, 6);
 		}

@@ -60,7 +60,10 @@ bool conf_acl_extended(struct conf_parser *p, const struct conf_line *l, struct 
 
 /* ---- crypto map NAME SEQ match address ACL | set ... ---------------------- */
 
-static struct conf_crypto_map *static_entry(struct conf_parser *p, const char *name, int seq)
+/* The entry NAME SEQ, made on its first line; that line is queued so the
+ * entry is checked for completeness once the whole file is read. */
+static struct conf_crypto_map *static_entry(struct conf_parser *p, const struct conf_line *l,
+					    const char *name, int seq)
 {
 	struct conf *c = p->c;
 	struct conf_crypto_map *m;
@@ -77,6 +80,9 @@ static struct conf_crypto_map *static_entry(struct conf_parser *p, const char *n
 	m->p2.seq = seq;
 	m->p2.sa_lifetime_sec = IPSEC_DEFAULT_LIFETIME_SEC;
 	m->p2.sa_lifetime_kb = IPSEC_DEFAULT_LIFETIME_KB;
+	if (!conf_add_ref(p, REF_L2L_ENTRY, name, l, 3))
+		return NULL;
+	p->refs[p->n_refs - 1].seq = seq;
 	return m;
 }
 
@@ -87,7 +93,7 @@ static bool cmap_match(struct conf_parser *p, const struct conf_line *l, struct 
 
 	return conf_kw(p, l, 5, address, &kw) &&
 	       conf_name(p, l, 6, m->acl, sizeof m->acl, "an access-list name") &&
-	       conf_end(p, l, 7) && conf_add_ref(p, REF_ACL, m->acl, l, 6);
+	       conf_end(p, l, 7) && conf_add_ref(p, REF_EXT_ACL, m->acl, l, 6);
 }
 
 static bool cmap_set(struct conf_parser *p, const struct conf_line *l, struct conf_crypto_map *m)
@@ -115,15 +121,22 @@ bool conf_cmap_static(struct conf_parser *p, const struct conf_line *l, const ch
 
 	if (!conf_num(p, l, 3, 1, 65535, "a sequence number", &seq))
 		return false;
-	m = static_entry(p, name, (int)seq);
+	m = static_entry(p, l, name, (int)seq);
 	if (!m)
 		return false;
 	if (m->dynamic[0])
-		return conf_fail(p, l->tok[4].col, "crypto map %s %u is a dynamic entry, expected a static entry's sequence number",
-				 name, seq);
+		return conf_cmap_mixed(p, l, name, (int)seq);
 	if (conf_is(&l->tok[4], "match"))
 		return cmap_match(p, l, m);
 	return cmap_set(p, l, m);
+}
+
+/* One SEQ is either a dynamic entry or a static one: the error for a line
+ * of one kind on a SEQ that holds the other, whichever comes first. */
+bool conf_cmap_mixed(struct conf_parser *p, const struct conf_line *l, const char *name, int seq)
+{
+	return conf_fail(p, l->tok[3].col, "crypto map %s %d has both a dynamic entry and static entry lines, expected a sequence number of its own for each",
+			 name, seq);
 }
 
 /* ---- lookups ---------------------------------------------------------------- */

@@ -226,6 +226,19 @@ static bool acl_target(struct conf_parser *p, const struct conf_line *l, struct 
 	return true;
 }
 
+/* An access-list is either standard (split tunnel) or extended (crypto
+ * ACL): its first line sets the type, lines of the other type are errors. */
+static bool acl_one_type(struct conf_parser *p, const struct conf_line *l, const struct conf_acl *a)
+{
+	static const char *const type[] = { "standard", "extended" };
+	const struct conf_acl *first = conf_acl_next(p->c, a->name, NULL);
+
+	if (!first || first->extended == a->extended)
+		return true;
+	return conf_fail(p, l->tok[2].col, "access-list %s has %s lines, expected %s here too (an access-list is either standard or extended)",
+			 a->name, type[first->extended], type[first->extended]);
+}
+
 bool conf_cmd_access_list(struct conf_parser *p, const struct conf_line *l)
 {
 	static const char *const type[] = { "standard", "remark", "extended", NULL };
@@ -242,6 +255,8 @@ bool conf_cmd_access_list(struct conf_parser *p, const struct conf_line *l)
 	if (kw == 2 && !conf_acl_extended(p, l, &a))	/* lib/conf_l2l.c */
 		return false;
 	if (kw != 2 && (!conf_kw(p, l, 3, action, &kw) || !acl_target(p, l, &a)))
+		return false;
+	if (!acl_one_type(p, l, &a))
 		return false;
 	struct conf_acl *na = CONF_NEW(p, c->acls, c->n_acls);
 

@@ -59,12 +59,16 @@ enum conf_ref_kind {
 	REF_SPLIT_NEEDS_ACL,	/* name = group-policy whose policy needs an ACL */
 	REF_TRUSTPOINT,		/* conf_pki.c: a crypto ca trustpoint */
 	REF_TGROUP,		/* conf_pki.c: a tunnel-group (tunnel-group-map) */
+	REF_EXT_ACL,		/* match address: an extended access-list (REF_ACL: standard) */
+	REF_ACCT_GROUP,		/* accounting-server-group: an aaa-server group, not LOCAL */
+	REF_L2L_ENTRY,		/* name, seq: a static crypto map entry, which must be complete */
 };
 
 struct conf_ref {
 	int kind;
 	char name[CONF_NAME];
 	int line, col;
+	int seq;		/* REF_L2L_ENTRY: the entry's sequence number */
 };
 
 struct conf_parser {
@@ -147,6 +151,7 @@ bool conf_dyn_lifetime(struct conf_parser *p, const struct conf_line *l, int i,
 /* conf_l2l.c: access-list NAME extended ...; crypto map NAME SEQ match|set ... */
 bool conf_acl_extended(struct conf_parser *p, const struct conf_line *l, struct conf_acl *a);
 bool conf_cmap_static(struct conf_parser *p, const struct conf_line *l, const char *name);
+bool conf_cmap_mixed(struct conf_parser *p, const struct conf_line *l, const char *name, int seq);
 
 /* conf_pki.c: crypto ca ..., tunnel-group-map, ikev1 trust-point (word i) */
 bool conf_crypto_ca(struct conf_parser *p, const struct conf_line *l);

@@ -50,6 +50,15 @@ static void weak_tset(struct weak_sink *s, const struct conf_transform_set *t)
 		weak_add(s, "esp-none leaves traffic unauthenticated");
 }
 
+/* d: a dynamic-map entry, or a static crypto map entry's p2 (which holds
+ * the entry's name and seq too). */
+static void weak_pfs(struct weak_sink *s, const char *kind, const struct conf_dynamic_map *d)
+{
+	snprintf(s->where, sizeof s->where, "%s %.60s %d", kind, d->name, d->seq);
+	if (d->pfs_group == 1)
+		weak_add(s, "set pfs group1 (768-bit MODP) is weak");
+}
+
 int conf_weak_algorithms(const struct conf *c, char (*out)[CONF_WEAK_LEN], int max)
 {
 	struct weak_sink s = { .out = out, .max = max };
@@ -58,11 +67,10 @@ int conf_weak_algorithms(const struct conf *c, char (*out)[CONF_WEAK_LEN], int m
 		weak_policy(&s, &c->policies[i]);
 	for (int i = 0; i < c->n_tsets; i++)
 		weak_tset(&s, &c->tsets[i]);
-	for (int i = 0; i < c->n_dynmaps; i++) {
-		snprintf(s.where, sizeof s.where, "crypto dynamic-map %.60s %d",
-			 c->dynmaps[i].name, c->dynmaps[i].seq);
-		if (c->dynmaps[i].pfs_group == 1)
-			weak_add(&s, "set pfs group1 (768-bit MODP) is weak");
-	}
+	for (int i = 0; i < c->n_dynmaps; i++)
+		weak_pfs(&s, "crypto dynamic-map", &c->dynmaps[i]);
+	for (int i = 0; i < c->n_cmaps; i++)	/* static (LAN-to-LAN) entries */
+		if (!c->cmaps[i].dynamic[0])
+			weak_pfs(&s, "crypto map", &c->cmaps[i].p2);
 	return s.n;
 }

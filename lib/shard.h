@@ -11,7 +11,7 @@
  * network must go to one worker, not be spread by host address.  The
  * steering program first matches the static crypto maps' remote networks
  * (shard_l2l_prefixes, most specific first) and sends a match to the
- * owner of that network's address; the IKE worker puts an SA pair whose
+ * network's owner (shard_of_net); the IKE worker puts an SA pair whose
  * remote network is rnet on shard_of_l2l(rnet), the same decision. */
 #ifndef RAVPN_SHARD_H
 #define RAVPN_SHARD_H
@@ -23,6 +23,18 @@
 static inline unsigned shard_of_addr(uint32_t inner_addr, unsigned n_esp)
 {
 	return n_esp > 1 ? ntohl(inner_addr) % n_esp : 0;
+}
+
+/* The worker of a LAN-to-LAN network.  Network addresses end in zero
+ * bits: their own % n would put every network on worker 0 whenever n is
+ * a power of two, so the network and mask are mixed first (Fibonacci
+ * hashing, the product's high half).  The steering program only carries
+ * the result, as a constant. */
+static inline unsigned shard_of_net(uint32_t net, uint32_t mask, unsigned n_esp)
+{
+	uint32_t h = (ntohl(net) ^ ntohl(mask)) * 0x9e3779b1u;
+
+	return n_esp > 1 ? (h >> 16) % n_esp : 0;
 }
 
 /* How many LAN-to-LAN networks the steering program matches: each costs
@@ -49,7 +61,7 @@ static inline unsigned shard_steer(const struct shard_prefix *p, int np, uint32_
 {
 	for (int i = 0; i < np; i++)
 		if ((dst & p[i].mask) == p[i].net)
-			return shard_of_addr(p[i].net, n_esp);
+			return shard_of_net(p[i].net, p[i].mask, n_esp);
 	return shard_of_addr(dst, n_esp);
 }
 

@@ -14,7 +14,6 @@
 #include <linux/bpf.h>
 #include <linux/if_tun.h>
 #include <sched.h>
-#include <stdio.h>
 #include <stddef.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -69,10 +68,12 @@ static int steer_prefix(struct bpf_insn *p, const struct shard_prefix *x, int n)
 	p[k++] = INSN(BPF_ALU | BPF_MOV | BPF_K, BPF_REG_2, 0, 0, (int32_t)ntohl(x->net));
 	p[k++] = INSN(BPF_JMP | BPF_JNE | BPF_X, BPF_REG_1, BPF_REG_2, 2, 0);
 	p[k++] = INSN(BPF_ALU64 | BPF_MOV | BPF_K, BPF_REG_0, 0, 0,
-		      (int32_t)shard_of_addr(x->net, (unsigned)n));
+		      (int32_t)shard_of_net(x->net, x->mask, (unsigned)n));
 	p[k++] = INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
 	return k;
 }
+
+_Static_assert(STEER_MAX_INSNS == 9 + 6 * SHARD_L2L_MAX, "master.h sizes the program");
 
 /* The program computes shard_steer() of lib/shard.h: the owner of the
  * first of the np prefixes (most specific first) holding the IPv4
@@ -81,8 +82,6 @@ static int steer_prefix(struct bpf_insn *p, const struct shard_prefix *x, int n)
  * order and want the context in R6; a load past the packet's end ends
  * the program with 0.  prog has room for STEER_MAX_INSNS; returns the
  * instruction count. */
-_Static_assert(STEER_MAX_INSNS == 9 + 6 * SHARD_L2L_MAX, "master.h sizes the program");
-
 int master_steer_build(const struct shard_prefix *pfx, int np, int n, struct bpf_insn *prog)
 {
 	int k = 0, not_v4;
@@ -146,8 +145,6 @@ static struct {
 
 static void steer_log(const struct shard_prefix *p, int np, int configured, int n)
 {
-	char line[160];
-
 	if (configured > np)
 		log_warn("TUN steering: %d LAN-to-LAN remote networks configured, only the first %d "
 			 "go to their SA's ESP worker; the others are steered by destination like "
@@ -157,9 +154,8 @@ static void steer_log(const struct shard_prefix *p, int np, int configured, int 
 		char a[INET_ADDRSTRLEN];
 
 		inet_ntop(AF_INET, &p[i].net, a, sizeof a);
-		snprintf(line, sizeof line, "%s/%d", a, __builtin_popcount(p[i].mask));
-		log_info("TUN steering: LAN-to-LAN network %s -> esp[%u]", line,
-			 shard_of_addr(p[i].net, (unsigned)n));
+		log_info("TUN steering: LAN-to-LAN network %s/%d -> esp[%u]", a,
+			 __builtin_popcount(p[i].mask), shard_of_net(p[i].net, p[i].mask, (unsigned)n));
 	}
 }
 

@@ -86,6 +86,7 @@ cleanup() {
 RAVPND_PID=
 ravpnd_start() { # ravpnd_start CONF [extra args]
 	local conf=$1; shift
+	[ -n "${CAPTURE_KEYS:-}" ] && set -- "$@" --keylog "$CAPTURE_KEYS"	# capture_start
 	mkdir -p "$STATE/run" "$STATE/db"
 	ip netns exec $NS_GW "$BIN/ravpnd" -F -c "$conf" -r "$STATE/run" -d "$STATE/db" \
 		-b "$BIN" "$@" >>"$STATE/ravpnd.log" 2>&1 &
@@ -182,4 +183,92 @@ wait_for() { # wait_for SECONDS command...: true as soon as command is
 		[ $(( $(date +%s%N) / 1000000 )) -ge $end ] && return 1
 		sleep 0.1
 	done
+}
+
+# tshark checks of issue 3 on a capture of the gateway's outside interface:
+#   capture_start [NS [IFACE...]]  before ravpnd_start (default $NS_GW gw0):
+#       dumpcap runs there and ravpnd_start adds --keylog $CAPTURE_KEYS
+#   capture_check NAME [GW_IP]  stops it and prints TAP checks: no packet to
+#       or from GW_IP (default 10.99.0.1) is malformed or carries an expert
+#       warning; the keylog decrypts IKE (a HASH payload in an encrypted
+#       exchange, no encrypted message left opaque) and, when the capture
+#       holds ESP, every ESP packet to an inner IP packet whose ICV checks.
+# The capture keeps IKE whole but ESP only up to sequence number 63 of each
+# SA (raw or in UDP 4500), so bulk transfers stay out of it; NAT keepalives
+# (UDP length 9) are kept, and every non-first IP fragment (a large IKE
+# message, e.g. vpnc's first aggressive mode message with DH group 15 or 16,
+# arrives in two, and tshark needs its KE payload to decrypt).  The captured
+# interfaces stop offering UDP segmentation: a packet tap on a veth sees an
+# ESP worker's UDP_SEGMENT send as one datagram holding several ESP packets,
+# which tshark cannot split; without the feature the kernel cuts it in
+# software before the tap, so the wire carries the same packets.  Inner TCP is not dissected: its analysis
+# (segments not captured past ESP sequence 63, D-SACK, retransmissions) is
+# about the endpoints' flow and the capture filter, not ravpn's encoding.
+CAPTURE_PID=
+CAPTURE_KEYS=
+CAPTURE_FILE=
+CAPTURE_BPF='udp port 500 or (udp port 4500 and (udp[4:2] <= 12 or udp[8:4] = 0 or udp[12:4] < 64)) or (ip proto 50 and ip[((ip[0] & 0xf) << 2) + 4:4] < 64) or ip[6:2] & 0x1fff != 0'
+capture_start() { # capture_start [NS [IFACE...]]
+	local ns=${1:-$NS_GW} i args=()
+	shift 2>/dev/null
+	[ $# -gt 0 ] || set -- gw0
+	for i in "$@"; do
+		args+=(-i "$i")
+		ip netns exec "$ns" ethtool -K "$i" tx-udp-segmentation off >/dev/null 2>&1
+	done
+	CAPTURE_FILE=$STATE/capture.pcapng
+	CAPTURE_KEYS=$STATE/keys
+	rm -f "$CAPTURE_FILE" "$CAPTURE_KEYS"
+	ip netns exec "$ns" dumpcap -q "${args[@]}" -f "$CAPTURE_BPF" -w "$CAPTURE_FILE" \
+		>"$STATE/dumpcap.log" 2>&1 &
+	CAPTURE_PID=$!
+	PIDS+=("$CAPTURE_PID")
+	wait_for 10 grep -qs "Capturing on" "$STATE/dumpcap.log"
+}
+
+# capture_count FILTER: packets matching a display filter, decrypted with
+# the keylog; "ERR" when tshark fails (a filter it cannot parse must not
+# read as zero matches).
+capture_count() {
+	local n
+	n=$(set -o pipefail; tshark -n -r "$CAPTURE_FILE" "${CAPTURE_TOPTS[@]}" -Y "$1" \
+		2>>"$STATE/tshark-read.err" | wc -l) || n=ERR
+	echo "$n"
+}
+# capture_decrypts CLEAR OPAQUE: some packets decrypted and none stayed opaque
+capture_decrypts() { [[ $1 =~ ^[0-9]+$ ]] && [ "$1" -ge 1 ] && [ "$2" = 0 ]; }
+capture_show() { # capture_show FILTER: the first matching frames, as TAP comments
+	tshark -n -r "$CAPTURE_FILE" "${CAPTURE_TOPTS[@]}" -Y "$1" -T fields -e frame.number \
+		-e ip.src -e ip.dst -e _ws.col.Info -e _ws.expert.message 2>/dev/null | head -5 | sed 's/^/#   /'
+}
+
+capture_check() { # capture_check NAME [GW_IP]
+	local name=$1 gw=${2:-10.99.0.1} bad ike hash opaque esp clear dark keyopts=()
+	[ -n "$CAPTURE_PID" ] && kill -INT "$CAPTURE_PID" 2>/dev/null && wait "$CAPTURE_PID" 2>/dev/null
+	CAPTURE_PID=
+	CAPTURE_TOPTS=(--disable-protocol tcp -o esp.enable_authentication_check:TRUE)
+	[ -r "$CAPTURE_KEYS" ] && mapfile -t keyopts < <("$ROOT/tests/tshark-keys.sh" "$CAPTURE_KEYS")
+	CAPTURE_TOPTS+=("${keyopts[@]}")
+	local f_bad="ip.addr == $gw && (_ws.malformed || _ws.expert.severity >= \"Warning\")"
+	bad=$(capture_count "$f_bad")
+	check "$name: tshark: no malformed packet or expert warning to or from $gw (found $bad)" test "$bad" = 0
+	[ "$bad" != 0 ] && capture_show "$f_bad"
+	ike=$(capture_count "isakmp.flag_e == 1")
+	hash=$(capture_count "isakmp.exchangetype in {5,6,32} && isakmp.flag_e == 1 && isakmp.typepayload == 8")
+	opaque=$(capture_count "isakmp.flag_e == 1 && !isakmp.typepayload")
+	check "$name: tshark: the keylog decrypts IKE ($ike encrypted, $hash with HASH in quick/info/transaction, $opaque opaque)" \
+		capture_decrypts "$hash" "$opaque"
+	[ "$opaque" != 0 ] && capture_show "isakmp.flag_e == 1 && !isakmp.typepayload"
+	esp=$(capture_count "esp")
+	[ "$esp" = 0 ] && { echo "# $name: no ESP in the capture"; return 0; }
+	# decrypted: an inner IPv4 header after the outer one, or an inner IPv6
+	# one (vpnc's tun sends router solicitations), and the ICV, if any,
+	# verified with the logged integrity key
+	local f_ok="(count(ip.src) >= 2 || ipv6) && (!esp.icv || esp.icv_good == 1)"
+	clear=$(capture_count "esp && $f_ok")
+	dark=$(capture_count "esp && !($f_ok)")
+	check "$name: tshark: the keylog decrypts ESP ($clear of $esp packets to an inner IP packet with a good ICV)" \
+		capture_decrypts "$clear" "$dark"
+	[ "$dark" != 0 ] && capture_show "esp && !($f_ok)"
+	return 0
 }

@@ -13,6 +13,7 @@ CONF=$STATE/ravpn.conf
 { cat "$ROOT/tests/integration/ravpn-modes.conf"; echo "crypto ikev1 am-disable"; } >"$CONF"
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with crypto ikev1 am-disable" ravpnd_start "$CONF"
 if vpnc_up vpngroup groupsecret alice alicepass force-natt; then
 	not_ok "vpnc (aggressive mode) is refused"
@@ -36,5 +37,6 @@ else
 	ok "strongSwan aggressive mode is refused"
 fi
 charon_stop
+capture_check am-disable
 echo "# ravpnd log: $STATE/ravpnd.log"
 [ "$N_FAIL" = 0 ]

@@ -19,6 +19,7 @@ sys.exit(0 if rows and rows[-1]["cause"] == sys.argv[2] else 1)' "$1" "$2"
 lease_free() { [ "$(sqlite3 "file:$STATE/db/ravpn.db?mode=ro" 'select count(*) from leases' 2>/dev/null)" = 0 ]; }
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with isakmp keepalive threshold $THRESHOLD retry $RETRY" ravpnd_start "$CONF"
 check "vpnc connects" vpnc_up vpngroup groupsecret alice alicepass force-natt
 check "a live client answers DPD and keeps its session" bash -c "sleep $((THRESHOLD + 3 * RETRY + 2)); kill -0 $VPNC_PID && ip netns exec $NS_CL ping -c1 -W1 10.100.0.1 >/dev/null"
@@ -30,4 +31,5 @@ echo "# ended after $(($(date +%s) - t0)) s"
 check "dead peer logged" log_has "user alice: dead peer"
 check "its lease is free again" lease_free
 kill -CONT "$VPNC_PID" 2>/dev/null
+capture_check dpd
 exit 0

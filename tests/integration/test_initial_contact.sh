@@ -23,6 +23,7 @@ one_session() { [ "$(n_sessions)" = 1 ]; }
 ended_by_ic() { [ "$(sqlite3 "$STATE/db/ravpn.db" "select count(*) from history where cause = 'initial-contact'")" = 1 ]; }
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with tests/integration/ravpn-modes.conf" ravpnd_start "$CONF"
 if ! charon_start "$STATE/swanctl-ic.conf"; then
 	not_ok "strongSwan charon starts in $NS_CL"
@@ -42,11 +43,12 @@ T0=$(date +%s.%N)
 check "strongSwan connects again" sw --initiate --ike main --child nopfs --timeout 30
 check "the new phase 1 carried INITIAL-CONTACT" grep -aq "INITIAL-CONTACT received" "$STATE/ravpnd.log"
 check "ravpn ended the older session at once, cause initial-contact" \
-	grep -aq "INITIAL-CONTACT from .*ending the older session" "$STATE/ravpnd.log"
+	wait_for 3 grep -aq "INITIAL-CONTACT from .*ending the older session" "$STATE/ravpnd.log"
 check "only one session remains ($FIRST -> $(sessions))" wait_for 3 one_session
 check "the history row of the old session has cause initial-contact" wait_for 3 ended_by_ic
 check "ping through the new session" ping_lan
 echo "# took $(echo "$(date +%s.%N) - $T0" | bc) s from the reconnect to here"
 charon_stop
+capture_check initial-contact
 echo "# charon log: $CH/charon.log, ravpnd log: $STATE/ravpnd.log"
 [ "$N_FAIL" = 0 ]

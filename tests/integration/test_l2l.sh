@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 SWDIR=$ROOT/tests/integration/strongswan
 . "$SWDIR/charon.sh"
-NS_LAN2=${NS_LAN2:-${NS_CL}-lan2}
+. "$ROOT/tests/integration/l2l_lib.sh"
 B_PID=
 
 stop_b() {
@@ -25,34 +25,9 @@ stop_b() {
 }
 trap 'charon_stop; stop_b; cleanup; ip netns del "$NS_LAN2" 2>/dev/null' EXIT
 
-# ---- topology: lib.sh's, plus a LAN behind the peer gateway ----
-lan2_up() {
-	ip netns del "$NS_LAN2" 2>/dev/null
-	ip netns add "$NS_LAN2"
-	ip -n "$NS_LAN2" link set lo up
-	ip link add lanb netns "$NS_CL" type veth peer name lan0 netns "$NS_LAN2"
-	ip -n "$NS_CL" addr add 10.201.0.254/24 dev lanb
-	ip -n "$NS_LAN2" addr add 10.201.0.1/24 dev lan0
-	ip -n "$NS_CL" link set lanb up
-	ip -n "$NS_LAN2" link set lan0 up
-	ip -n "$NS_LAN2" route add default via 10.201.0.254
-	ip netns exec "$NS_CL" sysctl -qw net.ipv4.ip_forward=1
-	ip netns exec "$NS_CL" sysctl -qw net.ipv4.conf.all.rp_filter=0
-	ip netns exec "$NS_CL" sysctl -qw net.ipv4.conf.default.rp_filter=0
-}
-
 # ---- configurations ----
-L2L_A='crypto engine workers 1
-access-list L2L extended permit ip 10.100.0.0 255.255.255.0 10.201.0.0 255.255.255.0
-crypto map OUTSIDE 10 match address L2L
-crypto map OUTSIDE 10 set peer 10.99.0.2
-crypto map OUTSIDE 10 set ikev1 transform-set TS-AES-SHA
-crypto map OUTSIDE 10 set pfs group14
-crypto map OUTSIDE 10 set security-association lifetime seconds 3600
-tunnel-group 10.99.0.2 type ipsec-l2l
-tunnel-group 10.99.0.2 ipsec-attributes
- ikev1 pre-shared-key l2lsecret'
-{ cat "$ROOT/etc/ravpn.conf"; echo "$L2L_A"; } >"$STATE/a.conf"
+l2l_write_a_conf 1
+l2l_write_swanctl
 
 cat >"$STATE/b.conf" <<'EOF'
 hostname ravpn-b
@@ -79,122 +54,10 @@ tunnel-group 10.99.0.1 ipsec-attributes
  ikev1 pre-shared-key l2lsecret
 EOF
 
-cat >"$STATE/swanctl-l2l.conf" <<'EOF'
-connections {
-    l2l {
-        version = 1
-        local_addrs = 10.99.0.2
-        remote_addrs = 10.99.0.1
-        encap = yes
-        proposals = aes256-sha1-modp1024
-        rekey_time = 0
-        local {
-            auth = psk
-            id = 10.99.0.2
-        }
-        remote {
-            auth = psk
-            id = 10.99.0.1
-        }
-        children {
-            net {
-                local_ts = 10.201.0.0/24
-                remote_ts = 10.100.0.0/24
-                esp_proposals = aes128-sha1-modp2048
-                rekey_time = 0
-            }
-            wide {
-                local_ts = 10.201.0.0/24
-                remote_ts = 10.100.0.0/16
-                esp_proposals = aes128-sha1-modp2048
-                rekey_time = 0
-            }
-            narrow {
-                local_ts = 10.201.0.1/32
-                remote_ts = 10.100.0.1/32
-                esp_proposals = aes128-sha1-modp2048
-                rekey_time = 0
-            }
-        }
-    }
-}
-secrets {
-    ike-l2l {
-        id-a = 10.99.0.1
-        id-b = 10.99.0.2
-        secret = l2lsecret
-    }
-}
-EOF
-
-# ---- helpers ----
-ping_from() { # ping_from NS DST [COUNT]
-	ip netns exec "$1" ping -c "${3:-3}" -i 0.2 -W 1 "$2" >/dev/null 2>&1
-}
-ping_once() { ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
-# a short TCP transfer: 2 MB of random bytes, hashed on both ends
-SINK='
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-s.settimeout(20)
-c, _ = s.accept()
-c.settimeout(20)
-h, n = hashlib.sha256(), 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-open(sys.argv[3], "w").write("%s %d\n" % (h.hexdigest(), n))'
-SEND='
-import socket, sys
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
-c.sendall(open(sys.argv[3], "rb").read())
-c.shutdown(socket.SHUT_WR)
-c.recv(1)
-c.close()'
-head -c 2000000 /dev/urandom >"$STATE/random.bin"
-tcp_transfer() { # tcp_transfer FROM_NS TO_NS TO_IP
-	local want got sink
-	rm -f "$STATE/sink.sha"
-	ip netns exec "$2" /usr/bin/python3 -c "$SINK" "$3" 5602 "$STATE/sink.sha" &
-	sink=$!
-	PIDS+=("$sink")
-	sleep 0.3
-	ip netns exec "$1" timeout 30 /usr/bin/python3 -c "$SEND" "$3" 5602 "$STATE/random.bin"
-	wait "$sink" 2>/dev/null
-	want="$(sha256sum <"$STATE/random.bin" | cut -d' ' -f1) $(stat -c %s "$STATE/random.bin")"
-	got=$(cat "$STATE/sink.sha" 2>/dev/null)
-	[ "$got" = "$want" ] || { echo "# sent $want, received '$got'" >&2; return 1; }
-}
-isakmp_json() { ctl --json show crypto isakmp sa 2>/dev/null; }
-ipsec_sa_count() { # live IPsec SA entries ravpn A shows for the peer
-	ctl --json show crypto ipsec sa peer 10.99.0.2 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-d = json.load(sys.stdin)
-print(len(d))' 2>/dev/null || echo 0
-}
-no_ipsec_sa() { [ "$(ipsec_sa_count)" = 0 ]; }
-has_ipsec_sa() { [ "$(ipsec_sa_count)" != 0 ]; }
-no_isakmp_sa() { [ "$(isakmp_json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))' 2>/dev/null)" = 0 ]; }
-sw_child_up() { sw --list-sas 2>/dev/null | grep -q "$1:.*INSTALLED"; }
-sw_ike_up() { sw --list-sas 2>/dev/null | grep -q "l2l:.*ESTABLISHED"; }
-log_count() { grep -c -- "$1" "$STATE/ravpnd.log"; }
-explain() {
-	echo "# --- ravpnd A log (l2l lines)"
-	grep -aiE 'l2l|lan-to-lan|main mode|quick mode|acquire|peer 10.99.0.2|refus|invalid' \
-		"$STATE/ravpnd.log" | tail -20 | sed 's/^/#   /'
-	[ -f "$CH/charon.log" ] && { echo "# --- charon"; grep -aiE 'error|fail|notify|INVALID|NO_PROP|received|establish' "$CH/charon.log" | tail -15 | sed 's/^/#   /'; }
-	return 0
-}
-
 # ======================= ravpn <-> strongSwan =======================
 topo_up
 lan2_up
+capture_start || not_ok "capture starts"
 check "ravpnd -t accepts the LAN-to-LAN configuration" "$BIN/ravpnd" -t -c "$STATE/a.conf"
 ravpnd_start "$STATE/a.conf" || { not_ok "ravpnd A starts"; exit 1; }
 check "ravpnd A routes the remote network into its TUN" \
@@ -229,9 +92,9 @@ sw --terminate --child narrow >/dev/null 2>&1
 # 3. clear crypto sa peer: IPsec SAs go, the IKE SA stays
 ctl clear crypto sa peer 10.99.0.2 >"$STATE/clear1.txt" 2>&1
 check "clear crypto sa peer 10.99.0.2 reports cleared SAs" grep -q "IPsec SA.* cleared for peer 10.99.0.2" "$STATE/clear1.txt"
-check "clear crypto sa peer: strongSwan's child SA is deleted" wait_for 5 bash -c "! sw --list-sas 2>/dev/null | grep -q 'net:.*INSTALLED'"
+check "clear crypto sa peer: strongSwan's child SA is deleted" wait_for 5 sw_sa_gone 'net:.*INSTALLED'
 check "clear crypto sa peer: strongSwan keeps the IKE SA" sw_ike_up
-check "clear crypto sa peer: ravpn keeps the IKE SA" bash -c "! { $(declare -f ctl isakmp_json no_isakmp_sa); no_isakmp_sa; }"
+check "clear crypto sa peer: ravpn keeps the IKE SA" has_isakmp_sa
 N_QI=$(log_count "quick mode initiated")
 # 4. ravpn initiates a quick mode when LAN traffic needs the tunnel
 wait_for 10 ping_once "$NS_LAN" 10.201.0.1 >/dev/null
@@ -242,7 +105,7 @@ check "TCP 2 MB lan -> lan2 arrives intact" tcp_transfer "$NS_LAN" "$NS_LAN2" 10
 # 5. clear crypto isakmp sa: everything goes; traffic brings it back (main mode)
 ctl clear crypto isakmp sa >"$STATE/clear2.txt" 2>&1
 check "clear crypto isakmp sa reports the IKE SA" grep -q "1 ISAKMP SA cleared" "$STATE/clear2.txt"
-check "clear crypto isakmp sa: strongSwan's IKE SA is deleted" wait_for 5 bash -c "! sw --list-sas 2>/dev/null | grep -q 'l2l:.*ESTABLISHED'"
+check "clear crypto isakmp sa: strongSwan's IKE SA is deleted" wait_for 5 sw_sa_gone 'l2l:.*ESTABLISHED'
 wait_for 10 ping_once "$NS_LAN" 10.201.0.1 >/dev/null
 check "traffic from ravpn's LAN starts main mode (ravpn initiates)" log_has "main mode initiated (crypto map OUTSIDE 10)"
 if wait_for 10 ping_from "$NS_LAN" 10.201.0.1; then
@@ -255,14 +118,17 @@ check "strongSwan shows the IKE SA ravpn initiated" sw_ike_up
 check "TCP 2 MB lan2 -> lan after ravpn initiated" tcp_transfer "$NS_LAN2" "$NS_LAN" 10.100.0.1
 charon_stop
 ravpnd_stop
+capture_check l2l-strongswan
 
 # ========================= ravpn <-> ravpn =========================
 : >"$STATE/ravpnd.log"
+capture_start || not_ok "capture starts"
 ravpnd_start "$STATE/a.conf" || { not_ok "ravpnd A restarts"; exit 1; }
 mkdir -p "$STATE/b/run" "$STATE/b/db"
+rm -f "$STATE/keys-b"
 : >"$STATE/ravpnd-b.log"
 ip netns exec "$NS_CL" "$BIN/ravpnd" -F -c "$STATE/b.conf" -r "$STATE/b/run" -d "$STATE/b/db" \
-	-b "$BIN" >>"$STATE/ravpnd-b.log" 2>&1 &
+	-b "$BIN" --keylog "$STATE/keys-b" >>"$STATE/ravpnd-b.log" 2>&1 &
 B_PID=$!
 PIDS+=("$B_PID")
 check "ravpnd B starts in $NS_CL" wait_for 10 test -S "$STATE/b/run/ravpn.sock"
@@ -294,6 +160,10 @@ check "ravpn B initiates on its LAN traffic after A's clear; ping lan2 -> lan" w
 check "ravpn B logs main mode initiated" grep -q "main mode initiated" "$STATE/ravpnd-b.log"
 check "ravpn A answered (peer initiated)" log_has "LAN-to-LAN IKE SA up (the peer initiated)"
 stop_b
+ravpnd_stop
+# the same capture decrypted with A's key log, then with B's
+capture_check l2l-ravpn-A
+CAPTURE_KEYS=$STATE/keys-b capture_check l2l-ravpn-B 10.99.0.2
 echo "# logs: $STATE/ravpnd.log $STATE/ravpnd-b.log $CH/charon.log"
 echo "# $N_OK passed, $N_FAIL failed"
 exit 0

@@ -30,6 +30,7 @@ keepalives_in() {
 }
 
 topo_up nat || { not_ok "NAT topology"; exit 1; }
+capture_start || not_ok "capture starts"
 sed 's/^crypto isakmp nat-traversal .*/crypto isakmp nat-traversal 10/' "$ROOT/etc/ravpn.conf" >"$STATE/nat.conf"
 check "ravpnd starts (NAT keepalive every 10 s)" ravpnd_start "$STATE/nat.conf"
 check "vpnc (natt) connects through the NAT" vpnc_up vpngroup groupsecret alice alicepass natt
@@ -39,4 +40,5 @@ check "5 MB TCP through the NAT" tcp_5mb
 check "session shows the NAT's address and NAT-T" wait_for 5 session_from_nat
 n=$(keepalives_in 25)
 check "gateway sent NAT-T keepalives every 10 s (2 or 3 in 25 s, saw $n)" test "$n" -ge 2 -a "$n" -le 3
+capture_check nat
 exit 0

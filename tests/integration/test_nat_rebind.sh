@@ -43,6 +43,7 @@ NFT
 
 command -v conntrack >/dev/null || { echo "# SKIP: conntrack not installed (tests/deps.sh)"; exit 0; }
 topo_up nat || { not_ok "NAT topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts" ravpnd_start "$ROOT/etc/ravpn.conf" ${RAVPND_ARGS:-}
 VPNC_EXTRA="--dpd-idle 10" check "vpnc (natt) connects through the NAT" vpnc_up vpngroup groupsecret alice alicepass natt
 check "ping through the NAT" ping_lan 3
@@ -67,6 +68,7 @@ vpnc_down
 # on until shutdown; not understood yet, so the check is reported, not counted.
 check "the client's delete from the new port ends the session (cause user) # TODO sometimes undecryptable after a rebinding" \
 	wait_for 10 history_cause alice user
+capture_check nat-rebind
 echo "# ravpnd log: $STATE/ravpnd.log"
 echo "# nat rebind: $N_OK ok, $N_FAIL not ok"
 [ "$N_FAIL" = 0 ]

@@ -15,6 +15,7 @@ print(" ".join("%x/%x" % (r["spi_in"], r["spi_out"]) for r in json.load(sys.stdi
 rekeys() { grep -c "IPsec SA rekeyed" "$STATE/ravpnd.log"; }
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with an IPsec lifetime of $LIFE s" ravpnd_start "$CONF"
 check "vpnc connects" vpnc_up vpngroup groupsecret alice alicepass force-natt
 sleep 1		# the child SA row reaches db
@@ -41,4 +42,5 @@ awk '/no answer yet/ { gsub(/[][]/, "", $1); print $1, $NF }' "$STATE/ping.txt" 
 	while read -r t s; do echo "# no answer in time: $s sent $(date -d "@$t" +%T.%3N)"; done
 NOW=$(spis)
 check "show crypto ipsec sa shows new SPIs ($FIRST -> $NOW)" bash -c "[ -n '$NOW' ] && [ '$NOW' != '$FIRST' ]"
+capture_check rekey
 exit 0

@@ -68,6 +68,7 @@ print(" ".join("%x/%x" % (r["spi_in"], r["spi_out"]) for r in json.load(sys.stdi
 count() { grep -ac "$1" "$STATE/ravpnd.log"; }
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with a global IPsec lifetime of $LIFE s" ravpnd_start "$CONF"
 if ! charon_start "$STATE/swanctl-rekey.conf"; then
 	not_ok "strongSwan charon starts in $NS_CL"
@@ -110,5 +111,6 @@ check "show crypto ipsec sa shows new SPIs ($FIRST -> $NOW)" bash -c "[ -n '$NOW
 check "no ESP authentication or replay drops were logged" \
 	bash -c "! grep -aE 'esp: sa spi .*: (auth|replay|malformed) drop' '$STATE/ravpnd.log'"
 charon_stop
+capture_check rekey-client
 echo "# charon log: $CH/charon.log, ravpnd log: $STATE/ravpnd.log"
 [ "$N_FAIL" = 0 ]

@@ -143,6 +143,7 @@ client_sent_no_transform() {
 }
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$CONF" ${RAVPND_ARGS:-}
 head -c "$((XFER_MB * 1048576))" /dev/urandom >"$STATE/random.bin"
 if ! charon_start "$SWDIR/swanctl.conf"; then
@@ -160,6 +161,7 @@ run_child chacha CHACHA20-POLY1305
 check "no ESP authentication or replay drops were logged" bash -c "! grep -aE 'esp: sa spi .*: (auth|replay|malformed) drop' '$STATE/ravpnd.log'"
 
 charon_stop
+capture_check strongswan
 echo "# charon log: $CH/charon.log, ravpnd log: $STATE/ravpnd.log"
 echo "# strongswan checks: $N_OK ok, $N_FAIL not ok"
 [ "$N_FAIL" = 0 ]

@@ -116,6 +116,7 @@ accept() {
 }
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 if ! make_pki 2>"$STATE/pki.log"; then
 	not_ok "pki makes the CA, certificates and CRL"
 	sed 's/^/#   /' "$STATE/pki.log"
@@ -184,6 +185,7 @@ end_ike am-rsa
 
 check "no ESP authentication or replay drops were logged" bash -c "! grep -aE 'esp: sa spi .*: (auth|replay|malformed) drop' '$STATE/ravpnd.log'"
 charon_stop
+capture_check strongswan-cert
 echo "# charon log: $CH/charon.log, ravpnd log: $STATE/ravpnd.log"
 echo "# strongswan certificates: $N_OK ok, $N_FAIL not ok"
 [ "$N_FAIL" = 0 ]

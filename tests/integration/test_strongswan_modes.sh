@@ -95,6 +95,7 @@ refuse() {
 }
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with tests/integration/ravpn-modes.conf" ravpnd_start "$CONF" ${RAVPND_ARGS:-}
 if ! charon_start "$ROOT/tests/integration/strongswan/swanctl-modes.conf"; then
 	not_ok "strongSwan charon starts in $NS_CL"
@@ -137,6 +138,7 @@ refuse am256 bad-unknown-group "PFS group 26" "quick mode: no proposal chosen \(
 
 check "no ESP authentication or replay drops were logged" bash -c "! grep -aE 'esp: sa spi .*: (auth|replay|malformed) drop' '$STATE/ravpnd.log'"
 charon_stop
+capture_check strongswan-modes
 echo "# charon log: $CH/charon.log, ravpnd log: $STATE/ravpnd.log"
 echo "# strongswan modes: $N_OK ok, $N_FAIL not ok"
 [ "$N_FAIL" = 0 ]

@@ -89,6 +89,7 @@ awk '{ print } /^crypto dynamic-map DYN 10 set ikev1 transform-set/ { print "cry
 	"$ROOT/etc/ravpn.conf" >"$CONF_B"
 
 topo_up || { not_ok "topology"; exit 1; }
+capture_start || not_ok "capture starts"
 check "ravpnd starts with policies for DH groups 5, 15, 16" ravpnd_start "$CONF_A" ${RAVPND_ARGS:-}
 if [ -n "${ONLY_A:-}" ]; then	# ONLY_A="DH:PFS ...": just these, for debugging
 	for v in $ONLY_A; do accept "${v%%:*}" "${v#*:}" "IPsec SA up"; done
@@ -103,6 +104,7 @@ check "ravpnd starts with DYN 10 set pfs group2" ravpnd_start "$CONF_B" ${RAVPND
 accept dh2 dh2 "IPsec SA up"
 refuse dh2 nopfs
 refuse dh2 dh5
+capture_check vpnc-variants
 echo "# ravpnd log: $STATE/ravpnd.log"
 echo "# vpnc variants: $N_OK ok, $N_FAIL not ok"
 [ "$N_FAIL" = 0 ]

@@ -346,6 +346,12 @@ static const struct bad_case bad_cases[] = {
 	{ TG "tunnel-group G ipsec-attributes\n address-pool P\n", "t.conf:3:2:", "not a sub-command of tunnel-group ipsec-attributes" },
 	{ GPA " split-tunnel-network-list value NOPE\n", "t.conf:3:34:", "access-list 'NOPE' is not defined" },
 	{ GPA " split-tunnel-policy tunnelspecified\n", "t.conf:3:22:", "without a network list" },
+	{ "access-list L2L extended permit ip any any\n" GPA " split-tunnel-network-list value L2L\n",
+	  "t.conf:4:34:", "access-list 'L2L' is extended, expected a standard access-list" },
+	{ TG "tunnel-group G general-attributes\n accounting-server-group LOCAL\n", "t.conf:3:26:",
+	  "accounting-server-group 'LOCAL' is the local user database" },
+	{ IFO TG "tunnel-group G general-attributes\n accounting-server-group (outside) LOCAL\n",
+	  "t.conf:5:36:", "keeps no accounting records" },
 	{ GPA " split-tunnel-policy everything\n", "t.conf:3:22:", "expected tunnelall, tunnelspecified or excludespecified" },
 	{ GPA " dns-server value 10.0.0\n", "t.conf:3:19:", "invalid IPv4 address" },
 	{ GPA " dns-server 10.0.0.1\n", "t.conf:3:13:", "expected value or none" },
@@ -362,6 +368,26 @@ static const struct bad_case bad_cases[] = {
 	{ "crypto ikev1 policy 10\nhostname x\n hash sha\n", "t.conf:3:2:", "no block is open" },
 	{ "interface gw0\n ip addr 1.2.3.4 255.0.0.0\n", "t.conf:2:5:", "expected address" },
 };
+
+/* The counterparts of the kind checks above: LOCAL still authenticates,
+ * a standard ACL (even defined after its use) is a split-tunnel list. */
+static const char *const good_refs[] = {
+	TG "tunnel-group G general-attributes\n authentication-server-group LOCAL\n",
+	GPA " split-tunnel-policy tunnelspecified\n split-tunnel-network-list value S\n"
+	"access-list S standard permit 10.1.0.0 255.255.0.0\n",
+	"aaa-server R protocol radius\n" TG "tunnel-group G general-attributes\n accounting-server-group R\n",
+};
+
+static void test_good_references(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof good_refs / sizeof good_refs[0]; i++) {
+		struct conf c;
+
+		parse_ok(good_refs[i], &c);
+		conf_free(&c);
+	}
+}
 
 static void test_bad_configs(void **state)
 {
@@ -496,6 +522,7 @@ int main(void)
 		cmocka_unit_test(test_example_values),
 		cmocka_unit_test(test_defaults_and_aliases),
 		cmocka_unit_test(test_comments_crlf_exit),
+		cmocka_unit_test(test_good_references),
 		cmocka_unit_test(test_bad_configs),
 		cmocka_unit_test(test_too_many_policies),
 		cmocka_unit_test(test_missing_file),

@@ -1,6 +1,9 @@
 /* lib/conf_l2l.c: extended ACLs, static crypto map entries, ipsec-l2l
  * tunnel-groups, and the lookups by peer, by traffic and by proxy IDs
- * (a subset of an ACL line is covered, a superset is not). */
+ * (a subset of an ACL line is covered, a superset is not); configs that
+ * would silently do nothing (an incomplete static entry, a standard ACL
+ * as crypto ACL, an ACL of both types, a SEQ both static and dynamic)
+ * fail with the exact file:line:col. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -23,7 +26,6 @@ static const char base[] =
 	"crypto map M 10 set ikev1 transform-set TS\n"
 	"crypto map M 10 set pfs group14\n"
 	"crypto map M 10 set security-association lifetime seconds 3600\n"
-	"crypto map M 20 match address L2L\n"		/* incomplete: no peer */
 	"tunnel-group 10.99.0.2 type ipsec-l2l\n"
 	"tunnel-group 10.99.0.2 ipsec-attributes\n"
 	" ikev1 pre-shared-key k\n";
@@ -117,31 +119,94 @@ static void test_proxy_ids(void **state)
 	conf_free(&c);
 }
 
+/* Good configs: entry lines in any order, a static and a dynamic entry
+ * on one map, remarks in an extended ACL. */
+#define TS	"crypto ipsec ikev1 transform-set TS esp-aes esp-sha-hmac\n"
+#define EXT	"access-list L2L extended permit ip 10.1.0.0 255.255.0.0 10.2.0.0 255.255.0.0\n"
+#define STD	"access-list SPLIT standard permit 10.1.0.0 255.255.0.0\n"
+#define M10	"crypto map M 10 match address L2L\ncrypto map M 10 set peer 10.9.9.9\n" \
+		"crypto map M 10 set ikev1 transform-set TS\n"
+#define DYN	"crypto dynamic-map D 10 set ikev1 transform-set TS\n"
+
+static const char *const good_cases[] = {
+	TS EXT M10,
+	TS EXT "crypto map M 10 set pfs group14\ncrypto map M 10 set transform-set TS\n"
+	       "crypto map M 10 set peer 10.9.9.9\ncrypto map M 10 match address L2L\n",
+	TS EXT DYN M10 "crypto map M 65535 ipsec-isakmp dynamic D\n",
+	TS DYN "crypto map M 65535 ipsec-isakmp dynamic D\n" M10 EXT,	/* ACL after its use */
+	TS "access-list L2L remark to site B\n" EXT "access-list L2L remark end\n" M10,
+};
+
+static void test_good(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof good_cases / sizeof good_cases[0]; i++) {
+		struct conf c;
+		char err[CONF_ERR];
+
+		if (!conf_parse_text(good_cases[i], strlen(good_cases[i]), "t.conf", &c, err,
+				     sizeof err))
+			fail_msg("case %zu: %s", i, err);
+		assert_non_null(conf_l2l_by_peer(&c, inet_addr("10.9.9.9")));
+		conf_free(&c);
+	}
+}
+
 struct bad_case {
 	const char *text;
-	const char *err;
+	const char *prefix;	/* exact "file:line:col:" */
+	const char *err;	/* a part of the message */
+};
+
+static const struct bad_case bad_cases[] = {
+	{ "access-list A extended permit tcp any any\n", "t.conf:1:31:", "invalid value 'tcp', expected ip" },
+	{ "access-list A extended permit ip 10.0.0.1 255.255.255.0 any\n", "t.conf:1:34:", "host bits" },
+	{ "access-list A extended permit ip any\n", "t.conf:1:38:", "missing argument" },
+	{ "crypto map M 10 set peer 10.1.2\n", "t.conf:1:26:", "invalid IPv4 address" },
+	{ TS EXT "crypto map M 10 match address L2L\ncrypto map M 10 set peer 10.9.9.9\n"
+	  "crypto map M 10 set ikev1 transform-set NOPE\n", "t.conf:5:41:", "transform-set 'NOPE'" },
+	/* an incomplete static entry: the error points at its first line's SEQ */
+	{ TS EXT "crypto map M 10 set peer 10.9.9.9\ncrypto map M 10 set ikev1 transform-set TS\n",
+	  "t.conf:3:14:", "crypto map M 10 has no `match address` line, expected a `crypto map M 10 match address ACL` line" },
+	{ TS EXT "crypto map M 10 match address L2L\ncrypto map M 10 set ikev1 transform-set TS\n",
+	  "t.conf:3:14:", "has no `set peer` line, expected a `crypto map M 10 set peer A` line" },
+	{ TS EXT "crypto map M 10 set pfs group14\ncrypto map M 10 match address L2L\n"
+	  "crypto map M 10 set peer 10.9.9.9\n",
+	  "t.conf:3:14:", "has no `set ikev1 transform-set` line" },
+	{ TS EXT M10 "crypto map LONGNAME 20 set peer 10.9.9.8\n",
+	  "t.conf:6:21:", "crypto map LONGNAME 20 has no `match address` line" },
+	/* match address: the ACL exists (that error first) and is extended */
+	{ "crypto map M 10 match address NOPE\n", "t.conf:1:31:",
+	  "access-list 'NOPE' is not defined, expected an `access-list NOPE extended permit ip SRC DST` line" },
+	{ TS STD "crypto map M 10 match address SPLIT\ncrypto map M 10 set peer 10.9.9.9\n"
+	  "crypto map M 10 set ikev1 transform-set TS\n", "t.conf:3:31:",
+	  "access-list 'SPLIT' is standard, expected an extended access-list" },
+	/* one type per access-list name */
+	{ EXT "access-list L2L standard permit any\n", "t.conf:2:17:",
+	  "access-list L2L has extended lines, expected extended here too" },
+	{ STD "access-list SPLIT remark x\naccess-list SPLIT extended permit ip any any\n", "t.conf:3:19:",
+	  "access-list SPLIT has standard lines, expected standard here too" },
+	/* a SEQ is static or dynamic, in either order: the same error at SEQ */
+	{ TS EXT DYN M10 "crypto map M 10 ipsec-isakmp dynamic D\n", "t.conf:7:14:",
+	  "crypto map M 10 has both a dynamic entry and static entry lines, expected a sequence number of its own for each" },
+	{ TS EXT DYN "crypto map M 10 ipsec-isakmp dynamic D\ncrypto map M 10 match address L2L\n",
+	  "t.conf:5:14:",
+	  "crypto map M 10 has both a dynamic entry and static entry lines, expected a sequence number of its own for each" },
 };
 
 static void test_errors(void **state)
 {
-	static const struct bad_case cases[] = {
-		{ "access-list A extended permit tcp any any\n", "t.conf:1:31: invalid value 'tcp', expected ip" },
-		{ "access-list A extended permit ip 10.0.0.1 255.255.255.0 any\n", "host bits" },
-		{ "access-list A extended permit ip any\n", "t.conf:1:38: missing argument" },
-		{ "crypto map M 10 match address NOPE\n", "access-list 'NOPE' is not defined" },
-		{ "crypto map M 10 set peer 10.1.2\n", "t.conf:1:26: invalid IPv4 address" },
-		{ "crypto map M 10 set ikev1 transform-set NOPE\n", "transform-set 'NOPE'" },
-	};
-
 	(void)state;
-	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+	for (size_t i = 0; i < sizeof bad_cases / sizeof bad_cases[0]; i++) {
+		const struct bad_case *b = &bad_cases[i];
 		struct conf c;
 		char err[CONF_ERR];
 
-		assert_false(conf_parse_text(cases[i].text, strlen(cases[i].text), "t.conf", &c, err,
-					     sizeof err));
-		if (!strstr(err, cases[i].err))
-			fail_msg("case %zu: '%s' lacks '%s'", i, err, cases[i].err);
+		if (conf_parse_text(b->text, strlen(b->text), "t.conf", &c, err, sizeof err))
+			fail_msg("case %zu parsed but should fail", i);
+		if (strncmp(err, b->prefix, strlen(b->prefix)) != 0 || !strstr(err, b->err))
+			fail_msg("case %zu: got \"%s\", want prefix \"%s\" and \"%s\"", i, err, b->prefix,
+				 b->err);
 	}
 }
 
@@ -151,6 +216,7 @@ int main(void)
 		cmocka_unit_test(test_static_entry),
 		cmocka_unit_test(test_by_traffic),
 		cmocka_unit_test(test_proxy_ids),
+		cmocka_unit_test(test_good),
 		cmocka_unit_test(test_errors),
 	};
 

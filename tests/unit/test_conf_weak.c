@@ -25,6 +25,12 @@ struct weak_case {
 	const char *want;	/* the one line expected; NULL: none */
 };
 
+/* A complete static (LAN-to-LAN) crypto map entry M 10. */
+#define L2L	"crypto ipsec ikev1 transform-set T esp-aes esp-sha-hmac\n" \
+		"access-list A extended permit ip 10.1.0.0 255.255.0.0 10.2.0.0 255.255.0.0\n" \
+		"crypto map M 10 match address A\ncrypto map M 10 set peer 10.9.9.9\n" \
+		"crypto map M 10 set ikev1 transform-set T\n"
+
 static const struct weak_case cases[] = {
 	{ "crypto ikev1 policy 10\n encryption des\n", "crypto ikev1 policy 10: encryption des (56-bit key) is weak" },
 	{ "crypto ikev1 policy 20\n group 1\n", "crypto ikev1 policy 20: group 1 (768-bit MODP) is weak" },
@@ -41,6 +47,11 @@ static const struct weak_case cases[] = {
 	{ "crypto ipsec ikev1 transform-set T esp-aes esp-sha-hmac\n"
 	  "crypto dynamic-map D 10 set ikev1 transform-set T\n"
 	  "crypto dynamic-map D 10 set pfs group1\n", "crypto dynamic-map D 10: set pfs group1 (768-bit MODP) is weak" },
+	{ L2L "crypto map M 10 set pfs group1\n", "crypto map M 10: set pfs group1 (768-bit MODP) is weak" },
+	{ L2L "crypto map M 10 set pfs group14\n", NULL },
+	{ L2L "crypto map M 10 set pfs\n", NULL },	/* ASA default for plain pfs: group 2 */
+	{ L2L "crypto dynamic-map D 10 set ikev1 transform-set T\n"	/* a dynamic entry of the map */
+	  "crypto map M 65535 ipsec-isakmp dynamic D\n", NULL },
 };
 
 static void test_each_weak_algorithm_named(void **state)

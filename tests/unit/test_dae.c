@@ -5,7 +5,13 @@
  * are refused; the NAK's Response Authenticator matches the reference.
  * CoA-Requests (same reference): Session-Timeout and Idle-Timeout are
  * read, identification attributes are not "unsupported", Filter-Id and a
- * Vendor-Specific are; the CoA-ACK and the CoA-NAK 401 match. */
+ * Vendor-Specific are; the CoA-ACK and the CoA-NAK 401 match.
+ * Message-Authenticator (RFC 5176 3.4; reference:
+ * tests/unit/radius_msgauth_vectors.py): a request's is verified over a
+ * zero Authenticator field (good, flipped bit with the Request
+ * Authenticator recomputed, wrong secret, absent), one of the wrong length
+ * is malformed, and ACK/NAK to a request that had one carry one that
+ * matches the reference byte for byte. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -16,6 +22,8 @@
 #include <string.h>
 
 #include "../../authd/dae.h"
+#include "crypto.h"
+#include "radius_msgauth_vectors.h"
 
 /* Disconnect-Request, id 7, User-Name "bob", Framed-IP 10.200.0.5,
  * Acct-Session-Id "00A0FEBAEB765597", secret "daesecret". */
@@ -179,6 +187,74 @@ static void test_malformed(void **state)
 	}
 }
 
+static const struct ma_case {
+	const char *name;
+	const uint8_t *pkt;
+	size_t len;
+	const char *secret;
+	bool has_ma, verify, ma_ok;
+} ma_cases[] = {
+	{ "signed", dreq_ma, sizeof dreq_ma, "daesecret", true, true, true },
+	{ "wrong secret", dreq_ma, sizeof dreq_ma, "daesecreT", true, false, false },
+	{ "MA bit flipped", dreq_ma_bad, sizeof dreq_ma_bad, "daesecret", true, true, false },
+	{ "no MA", req, sizeof req, "daesecret", false, true, true },
+};
+
+static void test_msg_auth(void **state)
+{
+	(void)state;
+	for (size_t i = 0; i < sizeof ma_cases / sizeof ma_cases[0]; i++) {
+		const struct ma_case *c = &ma_cases[i];
+		struct dae_request q;
+
+		if (!auth_dae_parse(c->pkt, c->len, &q))
+			fail_msg("%s: not parsed", c->name);
+		if (q.has_msg_auth != c->has_ma ||
+		    auth_dae_verify(c->pkt, c->len, c->secret) != c->verify ||
+		    auth_dae_msg_auth_ok(c->pkt, c->len, c->secret) != c->ma_ok)
+			fail_msg("%s: has %d verify %d ma_ok %d", c->name, q.has_msg_auth,
+				 auth_dae_verify(c->pkt, c->len, c->secret),
+				 auth_dae_msg_auth_ok(c->pkt, c->len, c->secret));
+	}
+}
+
+static void test_msg_auth_malformed(void **state)
+{
+	uint8_t p[sizeof dreq_ma];
+	struct dae_request q;
+
+	(void)state;
+	memcpy(p, dreq_ma, sizeof p);
+	assert_int_equal(p[25], 80);		/* after User-Name "bob" */
+	p[26] = 17;				/* 15 octets, then a stray one */
+	assert_false(auth_dae_parse(p, sizeof p, &q));
+	assert_false(auth_dae_msg_auth_ok(p, sizeof p, "daesecret"));
+}
+
+static void test_answers_with_msg_auth(void **state)
+{
+	struct dae_request q;
+	uint8_t out[64];
+
+	(void)state;
+	assert_true(auth_dae_parse(dreq_ma, sizeof dreq_ma, &q));
+	assert_int_equal(auth_dae_answer(out, sizeof out, &q, DAE_DISCONNECT_ACK, 0, "daesecret"),
+			 sizeof dack_ma);
+	assert_memory_equal(out, dack_ma, sizeof dack_ma);
+	assert_int_equal(auth_dae_answer(out, sizeof out, &q, DAE_DISCONNECT_NAK,
+					 DAE_ERR_SESSION_NOT_FOUND, "daesecret"), sizeof dnak_ma);
+	assert_memory_equal(out, dnak_ma, sizeof dnak_ma);
+	assert_int_equal(auth_dae_answer(out, 40, &q, DAE_DISCONNECT_NAK,
+					 DAE_ERR_SESSION_NOT_FOUND, "daesecret"), 0);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	crypto_init();
+	return 0;
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -189,7 +265,10 @@ int main(void)
 		cmocka_unit_test(test_coa_parse),
 		cmocka_unit_test(test_coa_unsupported),
 		cmocka_unit_test(test_coa_answers_match_reference),
+		cmocka_unit_test(test_msg_auth),
+		cmocka_unit_test(test_msg_auth_malformed),
+		cmocka_unit_test(test_answers_with_msg_auth),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	return cmocka_run_group_tests(tests, setup, NULL);
 }

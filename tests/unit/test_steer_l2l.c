@@ -28,7 +28,7 @@
 /* Four remote networks, the wider 10.2.0.0/16 before the 10.2.5.0/24 it
  * holds (the list must put the /24 first), one above 128.0.0.0 (the
  * program's compares must not sign-extend it), a duplicate line, an
- * "any" destination, and entries that are not complete static ones. */
+ * "any" destination, and access-lists no map entry uses. */
 static const char cfg[] =
 	"crypto ipsec ikev1 transform-set TS esp-aes esp-sha-hmac\n"
 	"access-list A extended permit ip 10.100.0.0 255.255.255.0 10.2.0.0 255.255.0.0\n"
@@ -44,7 +44,6 @@ static const char cfg[] =
 	"crypto map M 20 match address B\n"
 	"crypto map M 20 set peer 10.99.0.3\n"
 	"crypto map M 20 set ikev1 transform-set TS\n"
-	"crypto map M 30 match address C\n"			/* no peer: not complete */
 	"tunnel-group 10.99.0.2 type ipsec-l2l\n"
 	"tunnel-group 10.99.0.2 ipsec-attributes\n"
 	" ikev1 pre-shared-key k\n"
@@ -117,25 +116,25 @@ static void test_prefixes_bounded(void **state)
 
 struct steer_case {
 	const char *dst;
-	unsigned want;		/* with 3 workers */
+	unsigned want;		/* with 4 workers */
 };
 
-/* Owners with 3 workers: 10.2.0.0 -> 0, 10.2.5.0 -> 2, 192.168.10.0 -> 1,
- * 172.16.0.0 -> 2.  Every listed destination's own address % 3 differs
- * from the wanted queue where a network holds it. */
+/* Owners with 4 workers (shard_of_net): 192.168.10.0/24 -> 1, 10.2.5.0/24
+ * -> 3, 10.2.0.0/16 -> 1, 172.16.0.0/12 -> 0.  Where a network holds a
+ * destination, the destination's own address % 4 is another queue. */
 static const struct steer_case steer_cases[] = {
-	{ "10.2.5.10", 2 },		/* the /24, not the /16 (which says 0) */
-	{ "10.2.5.11", 2 },
-	{ "10.2.7.1", 0 },		/* the /16 */
-	{ "10.2.255.255", 0 },
-	{ "192.168.10.77", 1 },
-	{ "192.168.10.79", 1 },
-	{ "172.20.1.2", 2 },
-	{ "172.31.255.255", 2 },
-	{ "10.3.0.1", 2 },		/* none: by address, 0x0a030001 % 3 */
-	{ "192.168.11.5", 1 },
+	{ "10.2.5.10", 3 },		/* the /24, not the /16 (which says 1) */
+	{ "10.2.5.12", 3 },
+	{ "10.2.7.2", 1 },		/* the /16 */
+	{ "10.2.255.255", 1 },
+	{ "192.168.10.78", 1 },		/* above 128.0.0.0 */
+	{ "192.168.10.80", 1 },
+	{ "172.20.1.2", 0 },
+	{ "172.31.255.255", 0 },
+	{ "10.3.0.1", 1 },		/* none: by address, 0x0a030001 % 4 */
+	{ "192.168.11.6", 2 },
 	{ "0.0.0.1", 1 },
-	{ "255.255.255.255", 0 },
+	{ "255.255.255.255", 3 },
 };
 
 static int config_table(struct shard_prefix *p)
@@ -156,13 +155,17 @@ static void test_steer_decision(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof steer_cases / sizeof steer_cases[0]; i++) {
-		unsigned q = shard_steer(p, np, inet_addr(steer_cases[i].dst), 3);
+		unsigned q = shard_steer(p, np, inet_addr(steer_cases[i].dst), 4);
 
 		if (q != steer_cases[i].want)
 			fail_msg("%s: queue %u, want %u", steer_cases[i].dst, q, steer_cases[i].want);
 	}
+	/* networks spread over the workers even when n is a power of two */
+	assert_int_equal(shard_of_net(inet_addr("10.201.0.0"), inet_addr("255.255.255.0"), 2), 1);
+	assert_int_equal(shard_of_net(inet_addr("10.202.0.0"), inet_addr("255.255.255.0"), 2), 0);
+	assert_int_equal(shard_of_net(inet_addr("10.202.0.0"), inet_addr("255.255.255.0"), 1), 0);
 	/* no networks: the clients' rule alone */
-	assert_int_equal(shard_steer(p, 0, inet_addr("10.2.5.10"), 3), 0x0a02050au % 3);
+	assert_int_equal(shard_steer(p, 0, inet_addr("10.2.5.10"), 4), 2);
 }
 
 /* ---- the program, run by the kernel ---- */
@@ -211,7 +214,7 @@ static int load_or_skip(const struct shard_prefix *p, int np, int n)
 static void test_program_matches_decision(void **state)
 {
 	struct shard_prefix p[SHARD_L2L_MAX];
-	int np = config_table(p), fd = load_or_skip(p, np, 3);
+	int np = config_table(p), fd = load_or_skip(p, np, 4);
 	uint8_t pkt[64];
 	size_t len;
 
@@ -237,7 +240,7 @@ static void test_program_matches_decision(void **state)
 	pkt[12] = 0x88;		/* (the test run checks an IPv4 header's length) */
 	pkt[13] = 0xb5;
 	assert_int_equal(prog_run(fd, pkt, 14 + 12), 0);
-	assert_int_equal(prog_run(fd, pkt, len), 2);	/* the same packet, whole */
+	assert_int_equal(prog_run(fd, pkt, len), 3);	/* the same packet, whole */
 	close(fd);
 }
 
@@ -252,12 +255,11 @@ static void test_program_full_table(void **state)
 	for (int i = 0; i < SHARD_L2L_MAX; i++)
 		p[i] = (struct shard_prefix){ htonl(0xc0a80000u | (uint32_t)i << 8 | 0u),
 					      htonl(0xffffff00u) };
-	p[SHARD_L2L_MAX - 1].net = htonl(0xc0a8fe00u);	/* 192.168.254.0: owner 0xc0a8fe00 % 5 */
+	p[SHARD_L2L_MAX - 1].net = htonl(0xc0a8fe00u);	/* 192.168.254.0/24 */
 	fd = load_or_skip(p, SHARD_L2L_MAX, 5);
-	assert_int_equal(prog_run(fd, pkt, fake_packet(pkt, 4, inet_addr("192.168.254.9"))),
-			 0xc0a8fe00u % 5);
-	assert_int_equal(prog_run(fd, pkt, fake_packet(pkt, 4, inet_addr("192.168.62.3"))),
-			 0xc0a83e00u % 5);
+	/* owners with 5 workers: 192.168.254.0/24 -> 3, 192.168.62.0/24 -> 2 */
+	assert_int_equal(prog_run(fd, pkt, fake_packet(pkt, 4, inet_addr("192.168.254.9"))), 3);
+	assert_int_equal(prog_run(fd, pkt, fake_packet(pkt, 4, inet_addr("192.168.62.3"))), 2);
 	assert_int_equal(prog_run(fd, pkt, fake_packet(pkt, 4, inet_addr("192.168.255.9"))),
 			 0xc0a8ff09u % 5);		/* not in the table */
 	close(fd);
@@ -268,21 +270,21 @@ static void test_program_full_table(void **state)
 static void test_sa_worker_follows_steering(void **state)
 {
 	static const struct { const char *rnet; unsigned want; } cases[] = {
-		{ "10.2.0.0", 0 },		/* an ACL network: its own owner */
-		{ "10.2.5.0", 2 },
-		{ "10.2.9.0", 0 },		/* a subset the peer proposed: the /16's */
-		{ "10.2.5.128", 2 },		/* inside the /24 */
+		{ "10.2.0.0", 1 },		/* an ACL network: its owner */
+		{ "10.2.5.0", 3 },
+		{ "10.2.9.0", 1 },		/* a subset the peer proposed: the /16's */
+		{ "10.2.5.128", 3 },		/* inside the /24 */
 		{ "192.168.10.64", 1 },
-		{ "10.77.0.0", 0x0a4d0000u % 3 },	/* entry 30 is incomplete */
+		{ "10.77.0.0", 0 },		/* ACL C is in no map entry: by address */
 	};
 	struct conf c;
 
 	(void)state;
 	parse(cfg, &c);
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-		if (shard_of_l2l(&c, inet_addr(cases[i].rnet), 3) != cases[i].want)
+		if (shard_of_l2l(&c, inet_addr(cases[i].rnet), 4) != cases[i].want)
 			fail_msg("%s: worker %u, want %u", cases[i].rnet,
-				 shard_of_l2l(&c, inet_addr(cases[i].rnet), 3), cases[i].want);
+				 shard_of_l2l(&c, inet_addr(cases[i].rnet), 4), cases[i].want);
 	assert_int_equal(shard_of_l2l(&c, inet_addr("10.2.9.0"), 1), 0);
 	conf_free(&c);
 }
