@@ -272,3 +272,18 @@ capture_check() { # capture_check NAME [GW_IP]
 	[ "$dark" != 0 ] && capture_show "esp && !($f_ok)"
 	return 0
 }
+
+# rekey_ping_checks PING_FILE: the two TAP checks of a rekey test run with
+# `ping -D -O`: no ping lost within 3 s of a rekey event of ravpnd's log
+# (tests/integration/rekey_loss.py), and overall loss under 0.5% (a loaded
+# 2-core machine can delay a reply past the end of the run; that is not
+# what the rekey tests are about, and is reported separately).
+rekey_ping_checks() {
+	local lost sent near events
+	read -r lost sent near events < <(/usr/bin/python3 "$ROOT/tests/integration/rekey_loss.py" \
+		"$1" "$STATE/ravpnd.log" 3)
+	check "no ping lost within 3 s of a rekey (${near:-?} lost near ${events:-?} rekey events)" \
+		test -n "$near" -a "${near:-1}" = 0 -a "${events:-0}" -ge 2
+	check "ping loss over the whole run below 0.5% (${lost:-?} of ${sent:-?})" \
+		test -n "$sent" -a "$(( ${lost:-1} * 200 < ${sent:-0} ))" = 1
+}

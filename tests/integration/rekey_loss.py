@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Which pings were lost, and were they lost near a rekey?
+
+usage: rekey_loss.py PING_OUTPUT RAVPND_LOG WINDOW_SECONDS
+
+PING_OUTPUT is `ping -D -O` output; RAVPND_LOG is ravpnd's log, whose lines
+start with HH:MM:SS.mmm (local time, the same day as the pings).  A rekey
+event is every "IPsec SA up" after the first and every "removed (replaced
+by a rekey)".  A ping is lost when no reply with its icmp_seq came; its
+time is its "no answer yet" line (ping prints it when the next one is
+sent, so within one interval of the send).  Prints one line:
+"LOST_TOTAL TRANSMITTED LOST_NEAR_REKEY REKEY_EVENTS".
+A lost ping whose time is unknown counts as near a rekey (the strict side).
+"""
+import datetime
+import re
+import sys
+
+
+def pings(path):
+    sent, replied, noanswer = 0, set(), {}
+    for line in open(path, errors="replace"):
+        m = re.match(r"\[(\d+\.\d+)\] no answer yet for icmp_seq=(\d+)", line)
+        if m:
+            noanswer.setdefault(int(m.group(2)), float(m.group(1)))
+            continue
+        m = re.match(r"\[(\d+\.\d+)\] \d+ bytes from .*icmp_seq=(\d+)", line)
+        if m:
+            replied.add(int(m.group(2)))
+            continue
+        m = re.match(r"(\d+) packets transmitted", line)
+        if m:
+            sent = int(m.group(1))
+    lost = [s for s in range(1, sent + 1) if s not in replied]
+    return sent, [(s, noanswer.get(s)) for s in lost]
+
+
+def rekey_times(path, day):
+    times, first_up = [], True
+    for line in open(path, errors="replace"):
+        m = re.match(r"(\d\d):(\d\d):(\d\d\.\d+) ", line)
+        if not m:
+            continue
+        up = "IPsec SA up" in line
+        if up and first_up:
+            first_up = False
+            continue
+        if up or "removed (replaced by a rekey)" in line:
+            t = datetime.datetime.combine(day, datetime.time(int(m.group(1)), int(m.group(2))))
+            times.append(t.timestamp() + float(m.group(3)))
+    return times
+
+
+def main():
+    ping_path, log_path, window = sys.argv[1], sys.argv[2], float(sys.argv[3])
+    sent, lost = pings(ping_path)
+    day = datetime.date.today()
+    events = rekey_times(log_path, day)
+    near = sum(1 for _, t in lost if t is None or any(abs(t - e) <= window for e in events))
+    print(len(lost), sent, near, len(events))
+
+
+if __name__ == "__main__":
+    main()
