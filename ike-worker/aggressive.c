@@ -55,8 +55,8 @@ static bool am_select(const struct v1_msg *m, const struct sockaddr_in *from, bo
 		      struct p1_choice *ch)
 {
 	if (!conf_tunnel_group(&ike.c.conf, group)) {
-		log_warn("peer %s: unknown tunnel-group '%s' (ID of aggressive mode message 1)",
-			 inet_ntoa(from->sin_addr), group);
+		log_warn("peer %s: unknown tunnel-group '%s' (ID of aggressive mode message 1): "
+			 "refused with INVALID-ID-INFORMATION", inet_ntoa(from->sin_addr), group);
 		info_send_notify_plain(m, from, on4500, N_INVALID_ID_INFORMATION);
 		return false;
 	}

@@ -113,9 +113,9 @@ check "wrong password: logged" log_has "user alice: XAUTH failed"
 check "wrong password: no session, no lease" no_session_or_lease
 vpnc_up nosuchgroup groupsecret alice alicepass force-natt
 check "unknown group: vpnc fails" vpnc_exited 10
-check "unknown group: vpnc received INVALID-ID-INFORMATION" grep -q "INVALID_ID_INFORMATION" "$STATE/vpnc.log"
 vpnc_down
-check "unknown group: logged with peer and group" log_has "peer 10.99.0.2: unknown tunnel-group 'nosuchgroup'"
+check "unknown group: refused with INVALID-ID-INFORMATION, logged with peer and group" \
+	log_has "peer 10.99.0.2: unknown tunnel-group 'nosuchgroup' (ID of aggressive mode message 1): refused with INVALID-ID-INFORMATION"
 check "unknown group: no session, no lease" no_session_or_lease
 
 # --- IKE worker crash: restarted, new clients connect ---
