@@ -18,7 +18,7 @@ struct ike_row {
 
 struct child_row {
 	char peer[16], encryption[16], integrity[16], user[64], assigned[16];
-	long long spi_in, spi_out, encap, lifetime, created, idx, esp_index;
+	long long spi_in, spi_out, encap, lifetime, created, idx, esp_index, tunnel;
 	long long in_pkts, out_pkts, in_bytes, out_bytes, drops_auth, drops_replay, drops_other;
 };
 
@@ -150,7 +150,7 @@ static const char CHILD_SQL[] =
 	"SELECT COALESCE(s.public_ip, ''), c.spi_in, c.spi_out, c.encryption, c.integrity,"
 	" c.encap, c.lifetime, c.created, COALESCE(s.username, ''), COALESCE(s.idx, 0),"
 	" c.esp_index, c.in_pkts, c.out_pkts, c.in_bytes, c.out_bytes, c.drops_auth,"
-	" c.drops_replay, c.drops_other, COALESCE(s.assigned_ip, '')"
+	" c.drops_replay, c.drops_other, COALESCE(s.assigned_ip, ''), c.tunnel"
 	" FROM child_sas c LEFT JOIN sessions s ON s.sid = c.sid WHERE c.deleted = 0"
 	" AND (?1 IS NULL OR s.public_ip = ?1) ORDER BY c.created, c.id";
 
@@ -175,6 +175,7 @@ static void child_row(sqlite3_stmt *st, struct child_row *r)
 	r->drops_replay = sqlite3_column_int64(st, 16);
 	r->drops_other = sqlite3_column_int64(st, 17);
 	col(st, 18, r->assigned, sizeof r->assigned);
+	r->tunnel = sqlite3_column_int64(st, 19);
 }
 
 /* "esp-aes-256 esp-sha-hmac" from the names the IKE worker stored. */
@@ -205,7 +206,8 @@ static void child_text_sa(const char *dir, long long spi, const char *tf, const 
 	printf("%s esp sas:\n", dir);
 	printf("  spi: 0x%08llX(%lld)\n", spi, spi);
 	printf("    transform: %s ,\n", tf);
-	printf("    in use settings ={Tunnel%s, }\n", r->encap == 1 ? ", UDP-Encaps" : "");
+	printf("    in use settings ={%s%s, }\n", r->tunnel ? "Tunnel" : "Transport",
+	       r->encap == 1 ? ", UDP-Encaps" : "");
 	printf("    conn id: %lld, esp worker: %lld, crypto map: dynamic\n", r->idx, r->esp_index);
 	printf("    sa timing: remaining key lifetime (sec): (%lld)\n",
 	       remaining(r->created, r->lifetime));
@@ -249,6 +251,7 @@ static void child_json(struct ctl_json *j, const struct child_row *r)
 	ctl_json_kstr(j, "integrity", r->integrity);
 	ctl_json_kstr(j, "encapsulation", r->encap == 1 ? "udp" : "esp");
 	ctl_json_kint(j, "esp_worker", r->esp_index);
+	ctl_json_kstr(j, "mode", r->tunnel ? "tunnel" : "transport");
 	ctl_json_kint(j, "pkts_encaps", r->out_pkts);
 	ctl_json_kint(j, "pkts_decaps", r->in_pkts);
 	ctl_json_kint(j, "bytes_encaps", r->out_bytes);

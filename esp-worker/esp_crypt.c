@@ -11,6 +11,7 @@
 
 #include "buf.h"
 #include "log.h"
+#include "transport.h"
 
 /* HMAC of p with the SA's key (keyed once; a NULL key re-uses it). */
 static bool mac_compute(struct esp_sa *sa, const uint8_t *p, size_t n, uint8_t out[EVP_MAX_MD_SIZE])
@@ -48,7 +49,8 @@ static void count_drop(struct esp_sa *sa, enum esp_verdict v)
 
 /* ---- outbound ---- */
 
-static bool put_payload(struct wbuf *w, const struct esp_sa *sa, const uint8_t *inner, size_t len)
+static bool put_payload(struct wbuf *w, const struct esp_sa *sa, const uint8_t *inner, size_t len,
+			uint8_t next)
 {
 	size_t pad = (sa->align - (len + 2) % sa->align) % sa->align;
 
@@ -56,7 +58,7 @@ static bool put_payload(struct wbuf *w, const struct esp_sa *sa, const uint8_t *
 	for (size_t i = 1; i <= pad; i++)
 		wbuf_u8(w, (uint8_t)i);	/* RFC 4303 2.4: 1, 2, 3, ... */
 	wbuf_u8(w, (uint8_t)pad);
-	return wbuf_u8(w, ESP_NEXT_IPV4);
+	return wbuf_u8(w, next);
 }
 
 /* Encrypts the payload (ct_off .. end of w) and appends the ICV.  The
@@ -91,7 +93,9 @@ int esp_encrypt(struct esp_sa *sa, const uint8_t *inner, size_t len, uint8_t *ou
 {
 	uint32_t seq = (uint32_t)(sa->seq_out + 1);
 	struct wbuf w;
-	size_t iv_off, ct_off;
+	size_t iv_off, ct_off, plen = len;
+	const uint8_t *payload = inner;
+	uint8_t next = ESP_NEXT_IPV4;
 
 	if (sa->seq_out >= UINT32_MAX) {	/* no ESN: never wrap */
 		if (sa->seq_out++ == UINT32_MAX)
@@ -99,6 +103,9 @@ int esp_encrypt(struct esp_sa *sa, const uint8_t *inner, size_t len, uint8_t *ou
 				 sa->spi);
 		return -1;
 	}
+	/* transport mode protects the IP payload only (RFC 4303 3.1.1) */
+	if (sa->transport && !esp_transport_payload(inner, len, &payload, &plen, &next))
+		return -1;
 	wbuf_init(&w, out, cap);
 	wbuf_u32(&w, sa->spi);
 	wbuf_u32(&w, seq);
@@ -108,7 +115,7 @@ int esp_encrypt(struct esp_sa *sa, const uint8_t *inner, size_t len, uint8_t *ou
 	else
 		wbuf_reserve(&w, sa->iv_len);
 	ct_off = w.len;
-	if (!put_payload(&w, sa, inner, len) || !wbuf_ok(&w) || !protect(sa, &w, iv_off, ct_off))
+	if (!put_payload(&w, sa, payload, plen, next) || !wbuf_ok(&w) || !protect(sa, &w, iv_off, ct_off))
 		return -1;
 	sa->seq_out++;
 	sa->cnt.packets++;
@@ -155,8 +162,9 @@ static bool icv_ok(struct esp_sa *sa, const struct esp_parts *p)
 }
 
 /* Checks the trailer of the decrypted payload (pt, n bytes): padding
- * 1, 2, 3, ... and next header IPv4.  Returns the inner length or -1. */
-static long check_trailer(const uint8_t *pt, size_t n)
+ * 1, 2, 3, ... and sets *next to the next header.  Returns the inner
+ * length or -1. */
+static long check_trailer(const uint8_t *pt, size_t n, uint8_t *next_out)
 {
 	struct rbuf r;
 	uint8_t pad_len = 0, next = 0, b = 0;
@@ -164,8 +172,9 @@ static long check_trailer(const uint8_t *pt, size_t n)
 	rbuf_init(&r, pt, n);
 	if (n < 2 || !rbuf_skip(&r, n - 2) || !rbuf_u8(&r, &pad_len) || !rbuf_u8(&r, &next))
 		return -1;
-	if (next != ESP_NEXT_IPV4 || (size_t)pad_len + 2 > n)
+	if ((size_t)pad_len + 2 > n)
 		return -1;
+	*next_out = next;
 	rbuf_init(&r, pt, n);
 	rbuf_skip(&r, n - 2 - pad_len);
 	for (unsigned i = 1; i <= pad_len; i++)
@@ -223,6 +232,25 @@ static enum esp_verdict open_cbc(struct esp_sa *sa, const struct esp_parts *p, u
 	return ESP_OK;
 }
 
+/* Transport mode: the payload becomes a packet from the peer to our own
+ * address (transport.h).  The source is the peer's address when the SA
+ * was installed (inner_addr), not after an ESP-seen NAT rebinding: the
+ * host's answers must go to the address master routes into the TUN. */
+static int open_transport(struct esp_sa *sa, const struct esp_parts *p, uint8_t *out, size_t cap,
+			  size_t n, uint8_t next, enum esp_verdict *reason)
+{
+	int tot = esp_transport_rebuild(out, cap, n, next, sa->inner_addr, sa->local_addr,
+					sa->encap == ENCAP_UDP);
+
+	if (tot < 0)
+		return drop(sa, ESP_DROP_MALFORMED, reason);
+	esp_replay_update(&sa->replay, p->seq);
+	sa->cnt.packets++;
+	sa->cnt.bytes += (uint64_t)tot;
+	*reason = ESP_OK;
+	return tot;
+}
+
 int esp_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *out, size_t cap,
 		enum esp_verdict *reason)
 {
@@ -231,14 +259,18 @@ int esp_decrypt(struct esp_sa *sa, const uint8_t *pkt, size_t len, uint8_t *out,
 	uint16_t tot_len = 0;
 	uint32_t src = 0;
 	long inner;
+	uint8_t next = 0;
 
 	if (!split_packet(sa, pkt, len, &p))
 		return drop(sa, ESP_DROP_MALFORMED, reason);
 	v = sa->aead ? open_aead(sa, &p, out, cap) : open_cbc(sa, &p, out, cap);
 	if (v != ESP_OK)
 		return drop(sa, v, reason);
-	inner = check_trailer(out, p.ct_len);
-	if (inner < 0 || !inner_header(out, (size_t)inner, &tot_len, &src))
+	inner = check_trailer(out, p.ct_len, &next);
+	if (inner >= 0 && sa->transport)
+		return open_transport(sa, &p, out, cap, (size_t)inner, next, reason);
+	if (inner < 0 || next != ESP_NEXT_IPV4 ||
+	    !inner_header(out, (size_t)inner, &tot_len, &src))
 		return drop(sa, ESP_DROP_MALFORMED, reason);
 	/* a LAN-to-LAN SA admits its remote network (l2l.h), others one address */
 	if ((src & (sa->inner_mask ? ntohl(sa->inner_mask) : 0xffffffffu)) != ntohl(sa->inner_addr))

@@ -11,10 +11,36 @@
 #include <openssl/crypto.h>
 
 #include "log.h"
+#include "transport.h"
 
 static const char *addr_str(uint32_t a, char *buf, size_t n)
 {
 	return inet_ntop(AF_INET, &a, buf, (socklen_t)n);
+}
+
+/* Tells master to route (or stop routing) the host's packets for a
+ * transport-mode peer into the TUN (master/transport_route.c). */
+static void announce_route(void *arg, uint32_t addr, uint32_t local, bool up)
+{
+	struct esp_worker *w = arg;
+	struct ipc_transport_route m = { .addr = addr, .local_addr = local, .up = up };
+	char a[INET_ADDRSTRLEN];
+
+	if (ipc_send(w->c->master, IPC_TRANSPORT_ROUTE, 0, &m, sizeof m, -1) < 0)
+		log_warn("esp: cannot tell master about transport peer %s: %s",
+			 addr_str(addr, a, sizeof a), strerror(errno));
+}
+
+/* After an SA change: only a change that involved a transport SA (the
+ * count moved, or one was added or replaced) walks the table, so tunnel
+ * SAs pay nothing.  One worker per process: the set can be static. */
+static void transport_sync(struct esp_worker *w, size_t before, bool added_transport)
+{
+	static struct esp_transport_routes routes;
+
+	if (before == w->sas.n_transport && !added_transport)
+		return;
+	esp_transport_sync(&routes, &w->sas, announce_route, w);
 }
 
 /* master handed over a new channel: the peer was (re)started. */
@@ -23,10 +49,12 @@ void esp_ipc_new_channel(void *arg, int role, int index)
 	struct esp_worker *w = arg;
 
 	if (role == ROLE_IKE) {
+		size_t before = w->sas.n_transport;
 		int n = esp_sa_del_ike(&w->sas, (unsigned)index);
 
 		log_info("IKE worker %d reconnected: dropped its %d SAs, awaiting re-install",
 			 index, n);
+		transport_sync(w, before, false);
 	}
 }
 
@@ -43,6 +71,7 @@ static void sa_add(struct esp_worker *w, int ike, struct ipc_sa_add *a)
 {
 	char peer[INET_ADDRSTRLEN], inner[INET_ADDRSTRLEN];
 	struct esp_sa *sa = NULL;
+	size_t before = w->sas.n_transport;
 
 	if (a->sid >> 56 != (uint64_t)ike)
 		log_warn("IKE worker %d sent SA spi 0x%08x of sid %016llx it does not own: refused",
@@ -56,13 +85,18 @@ static void sa_add(struct esp_worker *w, int ike, struct ipc_sa_add *a)
 			 a->encap == ENCAP_UDP ? "udp" : "esp",
 			 addr_str(a->inner_addr, inner, sizeof inner), a->enc, a->auth,
 			 sa->replay.size);
+	if (sa && sa->transport)
+		log_info("SA spi 0x%08x: transport mode", a->spi);
+	transport_sync(w, before, sa && sa->transport);
 	OPENSSL_cleanse(a, sizeof *a);		/* keys live only in the EVP contexts */
 }
 
 static void sa_del(struct esp_worker *w, const struct ipc_sa_del *d)
 {
+	size_t before = w->sas.n_transport;
 	int n = esp_sa_del(&w->sas, d->spi, d->sid);
 
+	transport_sync(w, before, false);
 	log_info("SA delete spi 0x%08x sid %016llx: %d removed", d->spi,
 		 (unsigned long long)d->sid, n);
 }

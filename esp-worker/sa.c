@@ -121,6 +121,7 @@ static void link_sa(struct esp_sa_table *t, struct esp_sa *s)
 		t->all->prev_all = s;
 	t->all = s;
 	t->count++;
+	t->n_transport += s->transport;
 }
 
 static void unlink_spi(struct esp_sa_table *t, struct esp_sa *s)
@@ -156,6 +157,7 @@ static void unlink_sa(struct esp_sa_table *t, struct esp_sa *s)
 	if (s->next_all)
 		s->next_all->prev_all = s->prev_all;
 	t->count--;
+	t->n_transport -= s->transport;
 }
 
 static void free_sa(struct esp_sa *s)
@@ -174,7 +176,11 @@ static bool sa_add_valid(const struct ipc_sa_add *a)
 		why = "bad encapsulation";
 	else if (a->spi < 256)			/* RFC 4303 2.1: 1..255 reserved */
 		why = "reserved SPI";
-	else if (a->inner_addr == 0)
+	else if (a->mode != SA_MODE_TUNNEL && a->mode != SA_MODE_TRANSPORT)
+		why = "bad mode";
+	else if (a->mode == SA_MODE_TRANSPORT && (a->peer_addr == 0 || a->local_addr == 0))
+		why = "transport mode without both host addresses";
+	else if (a->inner_addr == 0 && a->mode == SA_MODE_TUNNEL)
 		why = "no inner address";
 	else if (a->dir == SA_OUT && (a->peer_addr == 0 || (a->encap == ENCAP_UDP && !a->peer_port)))
 		why = "no peer address";
@@ -215,6 +221,12 @@ struct esp_sa *esp_sa_add(struct esp_sa_table *t, const struct ipc_sa_add *a)
 	n->inner_addr = a->inner_addr;
 	esp_lifetime_set(n, a->soft_bytes, a->hard_bytes);
 	n->inner_mask = a->inner_mask;
+	if (a->mode == SA_MODE_TRANSPORT) {	/* host to host: found by the peer (transport.h) */
+		n->transport = true;
+		n->inner_addr = a->peer_addr;
+		n->inner_mask = 0;
+		n->local_addr = a->local_addr;
+	}
 	esp_replay_init(&n->replay, a->dir == SA_IN ? a->replay_window : 0);
 	if (!esp_crypt_sa_init(n, a)) {
 		free(n);

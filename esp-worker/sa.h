@@ -79,6 +79,12 @@ struct esp_sa {
 	/* Volume lifetime (lifetime.c): inner bytes, 0 = none */
 	uint64_t soft_bytes, hard_bytes;
 	uint8_t expire_sent;		/* limits already reported to the IKE worker */
+
+	/* Transport mode (transport.h): inner_addr is then the peer's own
+	 * address (the TUN destination of the host's packets to it) and
+	 * local_addr ours, the rebuilt inbound header's destination. */
+	bool transport;
+	uint32_t local_addr;		/* network order */
 };
 
 #define ESP_L2L_MAX 32
@@ -94,6 +100,7 @@ struct esp_sa_table {
 	size_t count;
 	struct esp_sa *l2l[ESP_L2L_MAX];	/* outbound network SAs, newest first (l2l.c) */
 	int n_l2l;
+	size_t n_transport;		/* transport-mode SAs (transport.h), either direction */
 };
 
 /* SAs examined by every lookup so far: the per-packet lookup cost that

@@ -1,7 +1,8 @@
 /* Encrypted ISAKMP messages: the IV bookkeeping of RFC 2409 (phase 1 IV
  * from the DH values; every later exchange starts from
- * hash(last phase 1 block | M-ID) and chains through its own messages),
- * and the HASH payload that authenticates each post-phase-1 message. */
+ * hash(last phase 1 block | M-ID) and chains through its own messages;
+ * an informational is a one-message exchange and never chains), and the
+ * HASH payload that authenticates each post-phase-1 message. */
 #include <arpa/inet.h>
 #include <openssl/crypto.h>
 #include <string.h>
@@ -61,6 +62,24 @@ static void iv_peek(struct ike_sa *sa, uint32_t msgid, uint8_t *iv)
 		v1_phase2_iv(sa->hash, sa->p1_iv, sa->block, msgid, iv);
 }
 
+/* An Informational exchange is a single one-way message (RFC 2408 4.8), so
+ * its IV is always the fresh hash(last phase 1 block | M-ID) of RFC 2409
+ * appendix B: nothing chains from it and it never enters the IV table.
+ * vpnc takes the M-ID of each of its two closing DELETEs (ESP, then
+ * ISAKMP) from one random byte, against RFC 2408 3.1 (a unique M-ID per
+ * exchange, 0 being phase 1's), though each IV it uses is that derivation
+ * for the M-ID it sent.  So in 1 of 256 disconnects both DELETEs share an
+ * M-ID, and chaining the second from the first (as we did) dropped it as
+ * undecryptable; in 1 of 256 the ISAKMP delete has M-ID 0.  Tolerated,
+ * bounded: an informational with M-ID 0 rides the phase 1 chain only
+ * until phase 1 is over; after it, it gets the fresh IV of M-ID 0 (the
+ * phase 1 IV itself is never touched) and is acted on only when its
+ * HASH(1) verifies and it is no replay (info_authentic). */
+static bool iv_is_fresh(const struct ike_sa *sa, uint8_t exch, uint32_t msgid)
+{
+	return exch == EXCH_INFO && (msgid != 0 || sa->state >= ST_XAUTH_REQ);
+}
+
 /* The exchange's IV moves on only when the plaintext parses, so a forged
  * or corrupted packet can neither break the chain of the real exchange nor
  * push real exchanges out of the IV table. */
@@ -68,18 +87,23 @@ bool crypt_decrypt(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, si
 		   struct v1_msg *out)
 {
 	size_t body = len - ISAKMP_HDR_LEN;
+	bool fresh = iv_is_fresh(sa, hdr->exch, hdr->msgid);
 	uint8_t next[16];
 
 	if (body == 0 || body % sa->block)
 		return false;
-	iv_peek(sa, hdr->msgid, next);
+	if (fresh)
+		v1_phase2_iv(sa->hash, sa->p1_iv, sa->block, hdr->msgid, next);
+	else
+		iv_peek(sa, hdr->msgid, next);
 	if (!cbc_crypt(sa->enc, sa->keys.enc_key, sa->keys.enc_key_len, next,
 		       pkt + ISAKMP_HDR_LEN, body, false))
 		return false;
 	*out = *hdr;
 	if (!v1_parse_payloads(out, pkt + ISAKMP_HDR_LEN, body))
 		return false;
-	memcpy(iv_of(sa, hdr->msgid), next, sa->block);
+	if (!fresh)
+		memcpy(iv_of(sa, hdr->msgid), next, sa->block);
 	return true;
 }
 
@@ -92,16 +116,28 @@ size_t crypt_reserve_hash(struct ike_sa *sa, struct v1_out *o)
 	return off;
 }
 
+/* The IV a message we send encrypts with: an informational's own fresh one
+ * (in buf, not kept), else the running IV of its exchange. */
+static uint8_t *iv_of_sent(struct ike_sa *sa, uint8_t exch, uint32_t msgid, uint8_t *buf)
+{
+	if (!iv_is_fresh(sa, exch, msgid))
+		return iv_of(sa, msgid);
+	v1_phase2_iv(sa->hash, sa->p1_iv, sa->block, msgid, buf);
+	return buf;
+}
+
 /* Pads the body to the cipher block, encrypts it and fixes the length. */
 static void seal(struct ike_sa *sa, struct v1_out *o, uint32_t msgid)
 {
 	size_t body = o->w.len - ISAKMP_HDR_LEN;
 	size_t pad = (sa->block - body % sa->block) % sa->block;
+	uint8_t fresh_iv[16];
+	uint8_t *iv = iv_of_sent(sa, o->buf[18], msgid, fresh_iv);
 
 	wbuf_zero(&o->w, pad);
 	wbuf_put_u8_at(&o->w, 19, o->buf[19] | FLAG_ENC);
 	v1_out_finish(o);
-	cbc_crypt(sa->enc, sa->keys.enc_key, sa->keys.enc_key_len, iv_of(sa, msgid),
+	cbc_crypt(sa->enc, sa->keys.enc_key, sa->keys.enc_key_len, iv,
 		  o->buf + ISAKMP_HDR_LEN, o->w.len - ISAKMP_HDR_LEN, true);
 }
 

@@ -87,6 +87,7 @@ struct msg_iv {
 };
 
 #define SA_IVS 8
+#define INFO_SEEN 16
 #define CHILD_RETIRE_MS	10000	/* an SA replaced by a rekey lives on this long */
 #define SA_CHILDREN 4
 
@@ -189,6 +190,11 @@ struct ike_sa {
 	/* reauth.c: the address of the session this one re-authenticates (its
 	 * IPsec SAs were adopted, installed once the lease is known); 0 = none */
 	uint32_t reauth_addr;
+	/* info.c: digests of the last INFO_SEEN informationals acted on, so a
+	 * replayed copy (informationals do not chain their IVs, a copy
+	 * decrypts again) neither repeats them nor moves the peer */
+	uint8_t info_seen[INFO_SEEN][32];
+	int info_seen_next;
 };
 
 /* The worker-wide context. */
@@ -310,6 +316,10 @@ void rekey_start(struct ike_sa *sa, const struct child_sa *old);
 void rekey_sa_expire(const struct ipc_sa_expire *e);
 /* Inner bytes after which the ESP worker asks for a rekey (0: no limit). */
 uint64_t rekey_soft_bytes(const struct child_sa *c);
+/* A decrypted informational is authentic and new: its HASH(1) verifies and
+ * it repeats none of the last INFO_SEEN accepted.  Checked before the
+ * message may move the peer (net.c); info_input relies on it. */
+bool info_authentic(struct ike_sa *sa, const struct v1_msg *m, const uint8_t *pkt, size_t len);
 void info_input(struct ike_sa *sa, const struct v1_msg *m);
 /* One informational message deleting the IKE SA and then its ESP SAs. */
 void info_send_delete_all(struct ike_sa *sa);

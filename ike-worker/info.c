@@ -231,12 +231,33 @@ static bool info_delete(struct ike_sa *sa, const struct v1_payload *d)
 	return false;
 }
 
-void info_input(struct ike_sa *sa, const struct v1_msg *m)
+/* Informationals do not chain their IVs (crypt.c), so a replayed copy
+ * would decrypt and verify again; a byte-for-byte repeat of a recent one
+ * is dropped (a peer's own retry, e.g. vpnc's R-U-THERE, has a new M-ID). */
+bool info_authentic(struct ike_sa *sa, const struct v1_msg *m, const uint8_t *pkt, size_t len)
 {
+	struct chunk c = { pkt, len };
+	uint8_t d[32];
+
 	if (!crypt_check_hash(sa, m)) {
 		log_warn("peer %s: informational message with a bad hash dropped", sa_peer_str(sa));
-		return;
+		return false;
 	}
+	hash_chunks(IKE_HASH_SHA256, &c, 1, d);
+	for (int i = 0; i < INFO_SEEN; i++)
+		if (!memcmp(sa->info_seen[i], d, sizeof d)) {
+			log_debug("peer %s: repeated informational M-ID %08x dropped",
+				  sa_peer_str(sa), m->msgid);
+			return false;
+		}
+	memcpy(sa->info_seen[sa->info_seen_next], d, sizeof d);
+	sa->info_seen_next = (sa->info_seen_next + 1) % INFO_SEEN;
+	return true;
+}
+
+/* m passed info_authentic(). */
+void info_input(struct ike_sa *sa, const struct v1_msg *m)
+{
 	for (int i = 1; i < m->n; i++) {
 		if (m->pl[i].type == PL_NOTIFY)
 			info_notify(sa, &m->pl[i]);

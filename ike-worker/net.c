@@ -100,6 +100,8 @@ static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint
 			 sa_peer_str(sa), hdr->exch);
 		return;
 	}
+	if (m.exch == EXCH_INFO && !info_authentic(sa, &m, pkt, len))
+		return;
 	track_peer(sa, from, is4500);
 	sa->last_rx_ms = now_ms();
 	switch (m.exch) {
@@ -183,8 +185,10 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 		return;		/* no keys yet */
 	/* A late copy of the last phase 1 message (a client that resends it
 	 * while waiting for us) must not touch the phase 1 IV every later
-	 * exchange derives its IV from; our own timers resend what is due. */
-	if (hdr.msgid == 0 && sa->state >= ST_XAUTH_REQ) {
+	 * exchange derives its IV from; our own timers resend what is due.
+	 * An informational with M-ID 0 (vpnc's DELETE, 1 in 256) is not one:
+	 * it never touches that IV (crypt.c) and needs a valid HASH(1). */
+	if (hdr.msgid == 0 && sa->state >= ST_XAUTH_REQ && hdr.exch != EXCH_INFO) {
 		log_debug("peer %s: late phase 1 message ignored", sa_peer_str(sa));
 		return;
 	}

@@ -39,6 +39,7 @@ static void send_sa(struct ike_sa *sa, struct child_sa *ch, bool in)
 		.inner_addr = ch->rmask ? ch->rnet : sa->addr,	/* LAN-to-LAN: the remote network */
 		.inner_mask = ch->rmask,
 		.replay_window = (uint32_t)conf_replay_window(&ike.c.conf),
+		.mode = prop_transport_mode(ch->encap_mode) ? SA_MODE_TRANSPORT : SA_MODE_TUNNEL,
 	};
 	const uint8_t *k = in ? ch->key_in : ch->key_out;
 
@@ -188,7 +189,8 @@ void peers_db_ike_sa(struct ike_sa *sa, bool deleted)
 void peers_db_child_sa(struct ike_sa *sa, const struct child_sa *ch, bool deleted)
 {
 	struct ipc_db_child_sa e = {
-		.sid = sa->sid, .spi_in = ch->spi_in, .spi_out = ch->spi_out, .tunnel = 1,
+		.sid = sa->sid, .spi_in = ch->spi_in, .spi_out = ch->spi_out,
+		.tunnel = !prop_transport_mode(ch->encap_mode),
 		.encap = ch->encap, .deleted = deleted, .lifetime = ch->lifetime,
 		.created = now_wall(),
 	};

@@ -271,8 +271,9 @@ static bool p2_allowed(const struct conf *c, struct p2_choice *t)
 			if (!ts)
 				continue;
 			tbits = has_key_bits(ts->enc) ? (ts->key_bits ? ts->key_bits : 128) : 0;
+			/* a tunnel-only set refuses transport and vice versa */
 			if (ts->enc == t->enc && tbits == bits && ts->auth == t->auth &&
-			    p2_pfs_ok(&c->dynmaps[m], t)) {
+			    ts->transport == t->transport && p2_pfs_ok(&c->dynmaps[m], t)) {
 				p2_lifetime(c, &c->dynmaps[m], t);
 				return true;
 			}
@@ -284,6 +285,12 @@ static bool p2_tunnel_mode(uint16_t m)
 {
 	return m == ENCAP_MODE_TUNNEL || m == ENCAP_MODE_UDP_TUNNEL ||
 	       m == ENCAP_MODE_UDP_TUNNEL_DRAFT;
+}
+
+bool prop_transport_mode(uint16_t m)
+{
+	return m == ENCAP_MODE_TRANSPORT || m == ENCAP_MODE_UDP_TRANSPORT ||
+	       m == ENCAP_MODE_UDP_TRANSPORT_DRAFT;
 }
 
 static bool p2_try_transform(const struct conf *c, struct rbuf *body, const uint8_t *raw,
@@ -298,9 +305,10 @@ static bool p2_try_transform(const struct conf *c, struct rbuf *body, const uint
 	t->enc = id;
 	if ((t->enc == ESP_ENC_AES_CBC || t->enc == ESP_ENC_AES_GCM_16) && !t->key_bits)
 		t->key_bits = 128;
+	t->transport = prop_transport_mode(t->encap_mode);
 	/* A PFS group we cannot compute is not chosen (NO-PROPOSAL-CHOSEN),
 	 * rather than failing later in qm_pfs without an answer. */
-	if (!p2_tunnel_mode(t->encap_mode) || (t->group && !dh_pub_len(t->group)) ||
+	if (!(p2_tunnel_mode(t->encap_mode) || t->transport) || (t->group && !dh_pub_len(t->group)) ||
 	    !p2_allowed(c, t) || raw_len > sizeof t->tf ||
 	    prop_esp_key_len(t->enc, t->key_bits) == SIZE_MAX ||
 	    prop_esp_auth_len(t->auth) == SIZE_MAX)

@@ -30,6 +30,7 @@ struct p2_choice {
 	bool lifetime_lowered;		/* ours is shorter: tell the client (RESPONDER-LIFETIME) */
 	uint32_t lifetime_kb;		/* kilobytes; 0 = unlimited */
 	bool lifetime_kb_lowered;	/* our kilobytes are fewer than the client's */
+	bool transport;			/* encap_mode is a transport mode */
 };
 
 bool prop_select_p1(const uint8_t *sa_body, size_t len, const struct conf *c,
@@ -44,5 +45,8 @@ size_t prop_esp_key_len(int enc, int key_bits);
 size_t prop_esp_auth_len(int auth);
 const char *prop_esp_enc_name(int enc, int key_bits);
 const char *prop_esp_auth_name(int auth);
+/* ENCAPSULATION-MODE transport: 2, UDP-Transport 4 (RFC 3947) or 61444
+ * (the NAT-T drafts' value). */
+bool prop_transport_mode(uint16_t encap_mode);
 
 #endif

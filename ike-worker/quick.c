@@ -30,15 +30,52 @@ uint32_t qm_pick_spi(uint8_t *worker)
 	return spi;
 }
 
-static bool qm_check_ids(struct ike_sa *sa, const struct v1_msg *m)
+/* One ID payload body as a single IPv4 address (ID_IPV4_ADDR). */
+static bool qm_id_host(const struct v1_payload *id, uint32_t *addr)
+{
+	struct rbuf r;
+	uint8_t type = 0;
+
+	rbuf_init(&r, id->body, id->len);
+	return rbuf_u8(&r, &type) && rbuf_skip(&r, 3) && rbuf_copy(&r, addr, 4) &&
+	       type == ID_IPV4_ADDR;
+}
+
+/* Transport mode protects the two hosts themselves: IDci is the client's
+ * address (behind a NAT its private one, which we cannot check: any single
+ * host then, RFC 3947 5.2 NAT-OA), IDcr our outside address. */
+static bool qm_check_transport_ids(struct ike_sa *sa, const struct v1_msg *m)
+{
+	const struct v1_payload *ci = v1_find(m, PL_ID, 0), *cr = v1_find(m, PL_ID, 1);
+	uint32_t a = 0, b = 0;
+	bool nat = sa->nat_peer || sa->nat_local;
+
+	if (!ci && !cr)
+		return true;	/* the phase 1 addresses are the selectors */
+	if (ci && cr && qm_id_host(ci, &a) && qm_id_host(cr, &b) &&
+	    (a == sa->peer.sin_addr.s_addr || nat) && b == ike.local_addr)
+		return true;
+	log_warn("peer %s user %s: transport mode quick mode IDs are not the two hosts",
+		 sa_peer_str(sa), sa->user);
+	return false;
+}
+
+static bool qm_check_ids(struct ike_sa *sa, const struct v1_msg *m, const struct p2_choice *ch)
 {
 	const struct v1_payload *ci = v1_find(m, PL_ID, 0);
 	struct rbuf r;
 	uint8_t type;
 	uint32_t addr;
 
+	if (sa->l2l && ch->transport) {	/* LAN-to-LAN carries networks: tunnel only */
+		log_warn("peer %s: LAN-to-LAN quick mode in transport mode refused",
+			 sa_peer_str(sa));
+		return false;
+	}
 	if (sa->l2l)	/* subnets against the crypto ACL (l2l.c) */
 		return l2l_check_ids(sa, m, NULL);
+	if (ch->transport)
+		return qm_check_transport_ids(sa, m);
 	if (!ci)
 		return true;	/* no IDs: the phase 1 addresses are the selectors */
 	rbuf_init(&r, ci->body, ci->len);
@@ -76,14 +113,18 @@ static void qm_fill_child(struct ike_sa *sa, const struct p2_choice *ch)
 	struct child_sa *c = &sa->qm.child;
 
 	memset(c, 0, sizeof *c);
-	c->esp_index = (uint8_t)shard_of_addr(sa->addr, ike.c.start.n_esp);
+	/* transport: the TUN steers the host's packets by their destination,
+	 * the peer itself (lib/shard.h) */
+	c->esp_index = (uint8_t)shard_of_addr(ch->transport ? sa->peer.sin_addr.s_addr : sa->addr,
+					      ike.c.start.n_esp);
 	c->spi_in = qm_pick_spi(&c->esp_index);
 	c->spi_out = ch->spi_out;
 	c->enc = (uint8_t)ch->enc;
 	c->key_bits = (uint16_t)ch->key_bits;
 	c->auth = (uint8_t)ch->auth;
 	c->encap_mode = ch->encap_mode;
-	c->encap = ch->encap_mode == ENCAP_MODE_TUNNEL ? ENCAP_NONE : ENCAP_UDP;
+	c->encap = ch->encap_mode == ENCAP_MODE_TUNNEL || ch->encap_mode == ENCAP_MODE_TRANSPORT ?
+		   ENCAP_NONE : ENCAP_UDP;
 	c->lifetime = ch->lifetime;
 	c->lifetime_kb = ch->lifetime_kb;
 	c->enc_len = (uint8_t)prop_esp_key_len(ch->enc, ch->key_bits);
@@ -180,7 +221,7 @@ static void qm_msg1(struct ike_sa *sa, const struct v1_msg *m)
 		info_send_notify(sa, N_NO_PROPOSAL_CHOSEN);
 		return;
 	}
-	if (!qm_check_ids(sa, m)) {
+	if (!qm_check_ids(sa, m, &ch)) {
 		info_send_notify(sa, N_INVALID_ID_INFORMATION);
 		return;
 	}
@@ -250,6 +291,9 @@ static void qm_msg3(struct ike_sa *sa, const struct v1_msg *m)
 	log_notice("peer %s user %s: IPsec SA up: in 0x%08x out 0x%08x %s-%s %s", sa_peer_str(sa),
 		   sa->user, c->spi_in, c->spi_out, prop_esp_enc_name(c->enc, c->key_bits),
 		   prop_esp_auth_name(c->auth), c->encap == ENCAP_UDP ? "in UDP 4500" : "plain ESP");
+	if (prop_transport_mode(c->encap_mode))
+		log_notice("peer %s user %s: IPsec SA in 0x%08x is transport mode (host to host)",
+			   sa_peer_str(sa), sa->user, c->spi_in);
 }
 
 /* Bookkeeping of a new child SA, whoever started its quick mode. */

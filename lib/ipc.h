@@ -101,6 +101,9 @@ enum ipc_type {
 	IPC_SIGN,		/* struct ipc_sign */
 	IPC_SIGN_ANS,		/* struct ipc_sign_ans */
 
+	/* esp -> master: a transport-mode peer gained or lost its route */
+	IPC_TRANSPORT_ROUTE,	/* struct ipc_transport_route */
+
 	IPC_TYPE_MAX
 };
 
@@ -343,6 +346,22 @@ struct ipc_sa_add {
 	 * (network order); 0 = a /32, the client's virtual address. */
 	uint32_t inner_mask;
 	uint32_t pad3;
+	/* enum sa_mode: 0 = tunnel (inner IPv4 packet), 1 = transport (the
+	 * peer's own IP payload between peer_addr and local_addr) */
+	uint8_t mode;
+	uint8_t pad4[7];
+};
+
+enum sa_mode { SA_MODE_TUNNEL = 0, SA_MODE_TRANSPORT = 1 };
+
+/* An ESP worker holds its first transport-mode outbound SA toward addr
+ * (up = 1) or has lost its last one (up = 0): master routes the host's own
+ * packets for addr into the TUN only meanwhile (master/transport_route.c). */
+struct ipc_transport_route {
+	uint32_t addr;			/* the peer's address, network order */
+	uint32_t local_addr;		/* our address toward it, network order */
+	uint8_t up;
+	uint8_t pad[7];
 };
 
 /* Why an SA expires: its byte lifetime, or sequence numbers near 2^32. */

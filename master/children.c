@@ -2,6 +2,7 @@
  * with the messages a child sends it. */
 #include "master.h"
 #include "log.h"
+#include "transport_route.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -94,6 +95,8 @@ static bool kids_msg_allowed(const struct mchild *k, uint16_t type)
 {
 	if (type == IPC_PEER_BROKEN)
 		return true;
+	if (k->role == ROLE_ESP)
+		return type == IPC_TRANSPORT_ROUTE;
 	if (k->role != ROLE_IKE)
 		return false;
 	return type == IPC_SKEYID || type == IPC_SIGN || type == IPC_LOGOFF_ANS ||
@@ -138,6 +141,9 @@ static void kids_dispatch(struct master *m, struct mchild *k)
 		break;
 	case IPC_PEER_BROKEN:
 		kids_peer_broken(m, k, (const struct ipc_peer *)m->msg->data);
+		break;
+	case IPC_TRANSPORT_ROUTE:
+		master_on_transport_route(m, k, m->msg);
 		break;
 	}
 }

@@ -1,6 +1,7 @@
 /* ravpnd: the privileged master.  Parses the config, opens every
  * privileged resource, starts and supervises the sandboxed children. */
 #include "master.h"
+#include "transport_route.h"
 #include "crypto.h"
 #include "log.h"
 
@@ -201,6 +202,7 @@ int main(int argc, char **argv)
 		   m.o.conf_path, m.n_esp);
 	master_start_all(&m);
 	master_run(&m);
+	master_transport_routes_clear();	/* ESP transport mode (transport_route.c) */
 	remove_runfiles(&m);
 	log_notice("ravpnd stopped");
 	return 0;

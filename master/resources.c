@@ -4,6 +4,7 @@
  * connected reuseport member would steal its peer's datagrams). */
 #include "master.h"
 #include "log.h"
+#include "transport_route.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,7 +28,9 @@ static int res_udp(uint32_t addr, uint16_t port, bool reuseport)
 
 	if (s < 0)
 		return -1;
-	if ((reuseport && setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) ||
+	/* marked: IKE and sealed ESP skip the transport-mode table */
+	if (master_transport_mark(s) < 0 ||
+	    (reuseport && setsockopt(s, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) ||
 	    bind(s, (struct sockaddr *)&sin, sizeof sin) < 0) {
 		int e = errno;
 
@@ -102,7 +105,7 @@ static int res_open_raw_esp(struct master *m, int i)
 	int s = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_ESP);
 
 	m->res.raw_esp[i] = s;
-	if (s < 0 || bind(s, (struct sockaddr *)&sin, sizeof sin) < 0 ||
+	if (s < 0 || master_transport_mark(s) < 0 || bind(s, (struct sockaddr *)&sin, sizeof sin) < 0 ||
 	    (m->n_esp > 1 && res_attach_spi_filter(s, i, m->n_esp) < 0)) {
 		log_err("raw ESP socket for esp[%d]: %s", i, strerror(errno));
 		return -1;

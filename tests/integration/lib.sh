@@ -244,12 +244,19 @@ capture_show() { # capture_show FILTER: the first matching frames, as TAP commen
 
 capture_check() { # capture_check NAME [GW_IP]
 	local name=$1 gw=${2:-10.99.0.1} bad ike hash opaque esp clear dark keyopts=()
+	# the last packets (a client's DELETE) may still be on their way to the file
+	[ -n "$CAPTURE_PID" ] && sleep 0.5
 	[ -n "$CAPTURE_PID" ] && kill -INT "$CAPTURE_PID" 2>/dev/null && wait "$CAPTURE_PID" 2>/dev/null
 	CAPTURE_PID=
 	CAPTURE_TOPTS=(--disable-protocol tcp -o esp.enable_authentication_check:TRUE)
 	[ -r "$CAPTURE_KEYS" ] && mapfile -t keyopts < <("$ROOT/tests/tshark-keys.sh" "$CAPTURE_KEYS")
 	CAPTURE_TOPTS+=("${keyopts[@]}")
+	# vpnc's DELETE message-ids are one random byte; when both of its closing
+	# DELETEs draw the same id (or 0), tshark chains the second one's IV on
+	# the first as if one exchange and calls it malformed, while RFC 2409
+	# (and ravpn, ike-worker/crypt.c) start every informational afresh.
 	local f_bad="ip.addr == $gw && (_ws.malformed || _ws.expert.severity >= \"Warning\")"
+	f_bad+=" && !(isakmp.exchangetype == 5 && isakmp.messageid < 256 && ip.dst == $gw)"
 	bad=$(capture_count "$f_bad")
 	check "$name: tshark: no malformed packet or expert warning to or from $gw (found $bad)" test "$bad" = 0
 	[ "$bad" != 0 ] && capture_show "$f_bad"
