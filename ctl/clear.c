@@ -7,20 +7,6 @@
 #include <stdio.h>
 
 #include "ipc.h"
-#include "json.h"
-
-static void clear_json(const struct ipc_ctl_ans *ans)
-{
-	struct ctl_json j;
-
-	ctl_json_init(&j, stdout);
-	ctl_json_begin_object(&j);
-	ctl_json_kint(&j, "status", ans->status);
-	ctl_json_kint(&j, "count", ans->count);
-	ctl_json_kstr(&j, "text", ans->text);
-	ctl_json_end_object(&j);
-	ctl_json_finish(&j);
-}
 
 int ctl_clear_crypto(const struct ctl_opts *o, bool isakmp, const char *peer)
 {
@@ -34,15 +20,8 @@ int ctl_clear_crypto(const struct ctl_opts *o, bool isakmp, const char *peer)
 	}
 	if (peer)
 		ipc_strcpy(req.arg, sizeof req.arg, peer);
-	if (ctl_request(o, &req, &ans) < 0)
+	if (ctl_request(o, &req, &ans) < 0 || ctl_report_answer(o, &ans) < 0)
 		return -1;
-	if (o->json)
-		clear_json(&ans);
-	if (ans.status != 0) {
-		ans.text[sizeof ans.text - 1] = 0;
-		fprintf(stderr, "ravpnctl: %s\n", ans.text[0] ? ans.text : "command failed");
-		return -1;
-	}
 	if (!o->json)
 		printf("INFO: %u %s SA%s cleared%s%s\n", ans.count, isakmp ? "ISAKMP" : "IPsec",
 		       ans.count == 1 ? "" : "s", peer ? " for peer " : "", peer ? peer : "");

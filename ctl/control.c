@@ -98,9 +98,11 @@ static void print_json_answer(const struct ipc_ctl_ans *ans)
 	ctl_json_finish(&j);
 }
 
-/* A failed command prints master's reason and fails. */
-static int report(const struct ctl_opts *o, const struct ipc_ctl_ans *ans)
+/* Prints master's answer as JSON when asked; a failed command prints
+ * master's reason and fails. */
+int ctl_report_answer(const struct ctl_opts *o, struct ipc_ctl_ans *ans)
 {
+	ans->text[sizeof ans->text - 1] = 0;
 	if (o->json)
 		print_json_answer(ans);
 	if (ans->status != 0) {
@@ -155,7 +157,7 @@ int ctl_logoff(const struct ctl_opts *o, const char *by, const char *arg)
 	} else {
 		req.cmd = CTL_LOGOFF_ALL;
 	}
-	if (ctl_request(o, &req, &ans) < 0 || report(o, &ans) < 0)
+	if (ctl_request(o, &req, &ans) < 0 || ctl_report_answer(o, &ans) < 0)
 		return -1;
 	if (o->json)
 		return 0;
@@ -172,7 +174,7 @@ int ctl_reload(const struct ctl_opts *o)
 	struct ipc_ctl req = { .cmd = CTL_RELOAD };
 	struct ipc_ctl_ans ans;
 
-	if (ctl_request(o, &req, &ans) < 0 || report(o, &ans) < 0)
+	if (ctl_request(o, &req, &ans) < 0 || ctl_report_answer(o, &ans) < 0)
 		return -1;
 	if (!o->json)
 		printf("%s\n", ans.text[0] ? ans.text : "configuration reloaded");

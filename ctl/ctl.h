@@ -70,6 +70,7 @@ int ctl_reload(const struct ctl_opts *o);
 struct ipc_ctl;
 struct ipc_ctl_ans;
 int ctl_request(const struct ctl_opts *o, const struct ipc_ctl *req, struct ipc_ctl_ans *ans);
+int ctl_report_answer(const struct ctl_opts *o, struct ipc_ctl_ans *ans);
 /* clear crypto sa [peer A] | clear crypto isakmp sa [A] (clear.c) */
 int ctl_clear_crypto(const struct ctl_opts *o, bool isakmp, const char *peer);
 /* stats: per ESP worker packets, bytes, drops by reason (ctl/stats.c) */

@@ -18,50 +18,8 @@
 
 #define SID1	((uint64_t)1 << 56 | 0x1234)
 #define SID2	((uint64_t)2 << 56 | 0x5678)
-#define NOW	1700000000LL
 
-struct fx {
-	char dir[64];
-	char path[96];
-	struct db d;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof *f);
-
-	strcpy(f->dir, "/tmp/test_db.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/ravpn.db", f->dir);
-	assert_int_equal(db_open(&f->d, f->path, NOW), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	db_close(&f->d);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
-/* Runs a query returning one integer (or -1 when there is no row). */
-static long long q_int(struct db *d, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(d->h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
+#include "db_fixture.h"
 
 static void q_text(struct db *d, const char *sql, char *out, size_t len)
 {

@@ -18,49 +18,8 @@
 #include "ipc.h"
 
 #define SID	((uint64_t)1 << 56 | 0x4242)
-#define NOW	1700000000LL
 
-struct fx {
-	char dir[64];
-	char path[96];
-	struct db d;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof *f);
-
-	strcpy(f->dir, "/tmp/test_db_authz.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->path, sizeof f->path, "%s/ravpn.db", f->dir);
-	assert_int_equal(db_open(&f->d, f->path, NOW), 0);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char cmd[128];
-
-	db_close(&f->d);
-	snprintf(cmd, sizeof cmd, "rm -rf %s", f->dir);
-	assert_int_equal(system(cmd), 0);
-	free(f);
-	return 0;
-}
-
-static long long q_int(struct db *d, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	assert_int_equal(sqlite3_prepare_v2(d->h, sql, -1, &st, NULL), SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
-}
+#include "db_fixture.h"
 
 #define EVENT_AT(d, T, v, t) assert_int_equal(db_handle_event(d, T, &(v), sizeof(v), t), 0)
 

@@ -26,24 +26,7 @@
 #define PEER	0x0a630002u	/* 10.99.0.2 */
 #define BUFSZ	2048
 
-static struct esp_sa_table *tab;
-
-static int setup(void **state)
-{
-	(void)state;
-	assert_true(esp_crypto_init());
-	tab = calloc(1, sizeof *tab);
-	esp_sa_table_init(tab);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	esp_sa_table_clear(tab);
-	free(tab);
-	return 0;
-}
+#include "esp_table_fixture.h"
 
 static struct ipc_sa_add mk_add(uint8_t dir, uint32_t spi, uint8_t enc, uint8_t eklen,
 				uint8_t auth, uint8_t aklen)

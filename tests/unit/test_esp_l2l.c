@@ -16,24 +16,7 @@
 #include "../../esp-worker/l2l.h"
 #include "../../esp-worker/sa.h"
 
-static struct esp_sa_table *tab;
-
-static int setup(void **state)
-{
-	(void)state;
-	assert_true(esp_crypto_init());
-	tab = calloc(1, sizeof *tab);
-	esp_sa_table_init(tab);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	esp_sa_table_clear(tab);
-	free(tab);
-	return 0;
-}
+#include "esp_table_fixture.h"
 
 /* net and mask as dotted strings; mask NULL: a /32 remote-access SA */
 static struct esp_sa *add(uint8_t dir, uint32_t spi, const char *net, const char *mask)

@@ -23,24 +23,7 @@
 #define LOCAL	"10.99.0.1"
 #define LEASE	"10.200.0.9"
 
-static struct esp_sa_table *tab;
-
-static int setup(void **state)
-{
-	(void)state;
-	assert_true(esp_crypto_init());
-	tab = calloc(1, sizeof *tab);
-	esp_sa_table_init(tab);
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	(void)state;
-	esp_sa_table_clear(tab);
-	free(tab);
-	return 0;
-}
+#include "esp_table_fixture.h"
 
 /* RFC 1071, byte pairs as big-endian words: the oracle, written apart
  * from the worker's word-at-a-time sum. */
