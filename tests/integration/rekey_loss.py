@@ -5,10 +5,12 @@ usage: rekey_loss.py PING_OUTPUT RAVPND_LOG WINDOW_SECONDS
 
 PING_OUTPUT is `ping -D -O` output; RAVPND_LOG is ravpnd's log, whose lines
 start with HH:MM:SS.mmm (local time, the same day as the pings).  A rekey
-event is every "IPsec SA up" after the first and every "removed (replaced
-by a rekey)".  A ping is lost when no reply with its icmp_seq came; its
-time is its "no answer yet" line (ping prints it when the next one is
-sent, so within one interval of the send).  Prints one line:
+event is every "IPsec SA up" after the first (a client's rekey), every
+"rekeying IPsec SA" and "IPsec SA rekeyed" (ravpn's own) and every removal
+of an IPsec SA ("IPsec SA in 0x... out 0x... removed (...)").  A ping is
+lost when no reply with its icmp_seq came; its time is its "no answer
+yet" line (ping prints it when the next one is sent, so within one
+interval of the send).  Prints one line:
 "LOST_TOTAL TRANSMITTED LOST_NEAR_REKEY REKEY_EVENTS".
 A lost ping whose time is unknown counts as near a rekey (the strict side).
 """
@@ -45,7 +47,9 @@ def rekey_times(path, day):
         if up and first_up:
             first_up = False
             continue
-        if up or "removed (replaced by a rekey)" in line:
+        ours = "rekeying IPsec SA" in line or "IPsec SA rekeyed" in line
+        removed = re.search(r"IPsec SA in 0x[0-9a-f]+ out 0x[0-9a-f]+ removed \(", line)
+        if up or ours or removed:
             t = datetime.datetime.combine(day, datetime.time(int(m.group(1)), int(m.group(2))))
             times.append(t.timestamp() + float(m.group(3)))
     return times
