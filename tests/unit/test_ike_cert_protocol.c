@@ -22,6 +22,7 @@
 #include "../../ike-worker/ike.h"
 #include "../../master/master.h"
 #include "log.h"
+#include "ike_harness.h"
 #include "pki_fixture.h"
 
 struct ike_ctx ike;
@@ -100,14 +101,6 @@ static ssize_t recv_msg(uint8_t *buf, size_t cap, struct v1_msg *m)
 	assert_true(n > ISAKMP_HDR_LEN);
 	assert_true(v1_parse_header(buf, (size_t)n, m));
 	return n;
-}
-
-static const struct v1_payload *need(const struct v1_msg *m, uint8_t type)
-{
-	const struct v1_payload *p = v1_find(m, type, 0);
-
-	assert_non_null(p);
-	return p;
 }
 
 /* Message 4's CR names our CA: certificate type 4 + the CA's DN. */
@@ -285,29 +278,6 @@ static void expect_notify(struct init *in, uint16_t type)
 }
 
 /* ---- fixtures ---- */
-static int chan_pair(int *ours)
-{
-	int sv[2];
-
-	assert_int_equal(ipc_pair(sv), 0);
-	*ours = sv[1];
-	return sv[0];
-}
-
-static int udp_sock(struct sockaddr_in *bound)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof a;
-
-	assert_true(s >= 0);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-	getsockname(s, (struct sockaddr *)&a, &l);
-	if (bound)
-		*bound = a;
-	return s;
-}
-
 static int setup(void **state)
 {
 	static struct master m;
@@ -338,12 +308,6 @@ static int setup(void **state)
 	ike.local_addr = htonl(INADDR_LOOPBACK);
 	client = udp_sock(NULL);
 	return 0;
-}
-
-static void drain(int fd)
-{
-	while (ipc_recv(fd, &msg) == IPC_OK)
-		;
 }
 
 static int teardown(void **state)

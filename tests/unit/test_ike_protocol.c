@@ -15,6 +15,7 @@
 
 #include "../../ike-worker/ike.h"
 #include "log.h"
+#include "ike_harness.h"
 #include "../../ike-worker/proposal.h"
 
 struct ike_ctx ike;
@@ -136,12 +137,6 @@ static void ipc_expect(int fd, uint16_t type)
 	}
 }
 
-static void drain(int fd)
-{
-	while (ipc_recv(fd, &msg) == IPC_OK)
-		;
-}
-
 /* master's part: SKEYID from the group's PSK. */
 static void answer_skeyid_for(const char *group, const char *psk)
 {
@@ -161,14 +156,6 @@ static void answer_skeyid(struct initiator *in)
 {
 	(void)in;
 	answer_skeyid_for("vpngroup", "groupsecret");
-}
-
-static const struct v1_payload *need(const struct v1_msg *m, uint8_t type)
-{
-	const struct v1_payload *p = v1_find(m, type, 0);
-
-	assert_non_null(p);
-	return p;
 }
 
 /* Message 2: derive the keys and check HASH_R. */
@@ -400,29 +387,6 @@ static uint32_t xauth_and_modecfg(struct initiator *in, const char *pass)
 }
 
 /* ---- fixtures ---- */
-static int chan_pair(int *ours)
-{
-	int sv[2];
-
-	assert_int_equal(ipc_pair(sv), 0);
-	*ours = sv[1];
-	return sv[0];
-}
-
-static int udp_sock(struct sockaddr_in *bound)
-{
-	int s = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	socklen_t l = sizeof a;
-
-	assert_true(s >= 0);
-	assert_int_equal(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-	getsockname(s, (struct sockaddr *)&a, &l);
-	if (bound)
-		*bound = a;
-	return s;
-}
-
 static int setup(void **state)
 {
 	char err[CONF_ERR];
