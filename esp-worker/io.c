@@ -114,8 +114,10 @@ void esp_io_init(struct esp_worker *w)
 /* ---- inbound ---- */
 
 /* Writes n bytes at pkt, behind the virtio-net header v when the queue
- * has one (pkt has VNET_ROOM bytes of room before it). */
-static void tun_write(struct esp_worker *w, uint8_t *pkt, size_t n, const struct esp_vnet *v)
+ * has one (pkt has VNET_ROOM bytes of room before it).  Returns 0 or the
+ * write's errno. */
+static int tun_write_errno(struct esp_worker *w, uint8_t *pkt, size_t n,
+			   const struct esp_vnet *v)
 {
 	struct esp_io *io = w->io;
 	uint8_t *p = pkt - io->vnet_len;
@@ -125,31 +127,65 @@ static void tun_write(struct esp_worker *w, uint8_t *pkt, size_t n, const struct
 		esp_vnet_write(p, v);
 	}
 	n += (size_t)io->vnet_len;
+	errno = 0;
 	if (write(w->c->fds[FD_TUN], p, n) == (ssize_t)n)
-		return;
-	if (w->iost.tun_write_err++ == 0)
-		log_warn("esp: write to TUN failed: %s", strerror(errno));
+		return 0;
+	return errno ? errno : EIO;	/* a short write sets none */
 }
 
-/* Writes the coalesced TCP segments out (one packet, GSO when several). */
+static void tun_write(struct esp_worker *w, uint8_t *pkt, size_t n, const struct esp_vnet *v)
+{
+	int err = tun_write_errno(w, pkt, n, v);
+
+	if (err && w->iost.tun_write_err++ == 0)
+		log_warn("esp: write to TUN failed: %s", strerror(err));
+}
+
+/* A kernel before 6.2 refuses UDP_L4 on a TUN: stop merging UDP and
+ * write this packet's datagrams one by one. */
+static void uso_refused(struct esp_worker *w, size_t n)
+{
+	static const struct esp_vnet valid = { .flags = ESP_VNET_DATA_VALID };
+	struct esp_io *io = w->io;
+	uint8_t *out = io->useg + VNET_ROOM;
+	int k;
+
+	io->coal.udp = false;
+	log_warn("esp: the TUN refuses UDP segmentation offload (Linux < 6.2?): "
+		 "UDP datagrams are written one by one");
+	for (unsigned i = 0; (k = esp_coal_udp_segment(&io->coal, n, i, out, SLOT)) > 0; i++)
+		tun_write(w, out, (size_t)k, &valid);
+}
+
+/* Writes the coalesced packets out (one packet, GSO when several). */
 static void coal_flush(struct esp_worker *w)
 {
 	struct esp_io *io = w->io;
 	unsigned segs = io->coal.count;
 	struct esp_vnet v;
 	size_t n = esp_coal_finish(&io->coal, &v);
+	int err;
 
 	if (n == 0)
 		return;
+	err = tun_write_errno(w, io->coal.pkt, n, &v);
+	if (err == EINVAL && v.gso_type == ESP_GSO_UDP_L4) {
+		uso_refused(w, n);
+		return;
+	}
+	if (err) {
+		if (w->iost.tun_write_err++ == 0)
+			log_warn("esp: write to TUN failed: %s", strerror(err));
+		return;
+	}
 	if (segs > 1) {
 		w->off.tun_gso_writes++;
 		w->off.tun_gso_segs += segs;
 	}
-	tun_write(w, io->coal.pkt, n, &v);
 }
 
-/* The packet decrypted at inner + VNET_ROOM: joins the TCP segments
- * being coalesced, or is written (DATA_VALID: the ICV was verified, the
+/* The packet decrypted at inner + VNET_ROOM: joins the packets being
+ * coalesced, or is written (DATA_VALID: the ICV was verified, the
  * kernel need not check the inner checksum again). */
 static void tun_deliver(struct esp_worker *w, size_t n)
 {

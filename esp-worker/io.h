@@ -60,6 +60,7 @@ struct esp_io {
 	uint8_t seg[SLOT];			/* one segment of a super-segment */
 	struct esp_coal coal;			/* decrypted segments for one TUN write */
 	uint8_t coal_buf[VNET_ROOM + 65535];
+	uint8_t useg[VNET_ROOM + SLOT];		/* one datagram of a refused UDP_L4 write */
 	bool tun_nonblock;
 	int vnet_len;				/* TUN virtio-net header, 0: none */
 	bool udp_gro;				/* UDP_GRO is on: split what it coalesced */

@@ -19,7 +19,10 @@
 #define ESP_VNET_DATA_VALID	2	/* VIRTIO_NET_HDR_F_DATA_VALID */
 #define ESP_GSO_NONE		0
 #define ESP_GSO_TCPV4		1
+#define ESP_GSO_UDP_L4		5	/* VIRTIO_NET_HDR_GSO_UDP_L4: a TUN takes it since Linux 6.2 */
 #define ESP_GSO_ECN		0x80
+#define ESP_PROTO_TCP		6
+#define ESP_PROTO_UDP		17
 
 /* UDP GSO limits: segments per send (UDP_MAX_SEGMENTS of older kernels)
  * and the bytes one UDP datagram can carry in IPv4. */
@@ -78,26 +81,29 @@ int esp_tso_next(struct esp_tso *t, uint8_t *out, size_t cap);
 size_t esp_gro_next(struct rbuf *r, size_t seg, const uint8_t **p);
 
 /* The reverse of esp_tso_*, for the TUN write (coalesce.c): consecutive
- * decrypted segments of one TCP flow - headers equal but for IP length,
- * id and checksum, TCP sequence number and checksum, all full-sized but
- * the last, ACK only (PSH allowed last) - become one packet that the
- * kernel takes with gso_type TCPV4 and a partial checksum, as if a NIC's
- * GRO had made it. */
-struct esp_tcp4 {			/* what decides whether a segment continues a flow */
-	uint8_t vhl, tos, ttl, doff, flags;
-	uint16_t tot_len, frag, sport, dport, window, urg;
+ * decrypted packets of one flow become one packet the kernel takes with
+ * GSO and a partial checksum, as if a NIC's GRO had made it.  TCP:
+ * headers equal but for IP length, id and checksum, TCP sequence number
+ * and checksum, all full-sized but the last, ACK only (PSH allowed last),
+ * gso_type TCPV4.  UDP: headers equal but for lengths, id (consecutive,
+ * or DF set) and checksums, all one size but a shorter last, gso_type
+ * UDP_L4. */
+struct esp_flow4 {			/* what decides whether a packet continues a flow */
+	uint8_t vhl, tos, ttl, proto, doff, flags;	/* doff, flags: TCP only */
+	uint16_t tot_len, id, frag, sport, dport, window, urg;
 	uint32_t src, dst, seq, ack;
 	const uint8_t *ip_opts, *tcp_opts, *payload;
-	size_t ip_hlen, tcp_hlen, payload_len;
+	size_t ip_hlen, l4_hlen, payload_len;
 };
 
 struct esp_coal {
-	struct esp_tcp4 head;		/* the first segment's header (in pkt) */
+	struct esp_flow4 head;		/* the first packet's header (in pkt) */
 	bool psh;			/* the last segment had PSH */
+	bool udp;			/* UDP may merge (not on a TUN that refused UDP_L4) */
 	uint8_t *pkt;			/* caller's buffer for the packet being built */
 	size_t cap;
 	size_t len;			/* 0: empty */
-	size_t mss;			/* payload of the first segment */
+	size_t mss;			/* payload of the first packet */
 	unsigned count;
 	uint32_t next_seq;
 	bool closed;			/* a short or PSH segment, or not mergeable */
@@ -105,13 +111,19 @@ struct esp_coal {
 
 void esp_coal_init(struct esp_coal *c, uint8_t *buf, size_t cap);
 /* Takes pkt into c: starts c when it is empty (false for anything but
- * IPv4/TCP: write that alone), or appends it (false when it does not
+ * IPv4 TCP or UDP: write that alone), or appends it (false when it does not
  * continue c: finish c, then add again). */
 bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len);
 /* Finishes c's packet (length, IP checksum; with more than one segment
  * the TCP checksum field becomes the pseudo-header sum) and describes it
  * in v (no GSO for a single segment).  Returns its length and empties c. */
 size_t esp_coal_finish(struct esp_coal *c, struct esp_vnet *v);
+/* Datagram i of the UDP packet of total bytes that esp_coal_finish just
+ * made, rebuilt as the kernel's segmentation would (id first + i, lengths,
+ * checksums): for a TUN that refused UDP_L4.  Returns its length, 0 past
+ * the last one, -1 when cap is too small. */
+int esp_coal_udp_segment(const struct esp_coal *c, size_t total, unsigned i, uint8_t *out,
+			 size_t cap);
 
 /* May a packet of n bytes join a GSO send of count segments of seg bytes
  * holding total bytes?  Only while every earlier segment is full size. */

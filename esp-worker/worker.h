@@ -35,7 +35,7 @@ struct esp_offload_stats {
 	uint64_t gso_refused;	/* GSO sends the kernel refused (then sent one by one) */
 	uint64_t gro_batches;	/* UDP GRO datagrams received holding several ESP packets */
 	uint64_t gro_segs;	/* ESP packets in them */
-	uint64_t tun_gso_writes;	/* TUN writes of several decrypted TCP segments */
+	uint64_t tun_gso_writes;	/* TUN writes of several decrypted packets (TCP, UDP) */
 	uint64_t tun_gso_segs;	/* the segments in them */
 };
 

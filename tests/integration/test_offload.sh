@@ -6,9 +6,10 @@
 # right checksums and nothing malformed.  20 MB the other way arrives
 # intact too, and ESP sent by a client in UDP GSO batches (built by
 # esp_gso_send.py) reaches the worker whole through UDP_GRO and is split
-# (gro_batches); decrypted TCP segments reach the TUN coalesced, several
-# per write (tun_gso_writes).  Then `crypto engine offload disable`: the same traffic,
-# intact, with every offload counter at zero.
+# (gro_batches); decrypted TCP segments, and the UDP datagrams of one
+# flow, reach the TUN coalesced, several per write (tun_gso_writes).
+# Then `crypto engine offload disable`: the same traffic, intact, with
+# every offload counter at zero.
 . "$(dirname "$0")/lib.sh"
 trap cleanup EXIT
 PORT=5001
@@ -125,7 +126,7 @@ check "more segments than coalesced writes (tun_gso_segs > tun_gso_writes)" \
 # --- receive side: a client that sends UDP GSO batches (esp_gso_send.py,
 # ESP built in Python with the keylog's keys); the batch reaches the
 # worker's UDP_GRO socket whole, with the segment size in a cmsg ---
-sink() { # sink NS ADDR PORT OUT: distinct "gso N" datagrams received, written to OUT
+sink() { # sink NS ADDR PORT OUT: distinct intact "gso N" datagrams received, written to OUT
 	ip netns exec "$1" timeout 30 /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], int(sys.argv[2])))
@@ -133,7 +134,9 @@ s.settimeout(10); seen = set()
 try:
     while True:
         d = s.recv(2048); s.settimeout(2)
-        if d.startswith(b"gso ") and len(d) == 1000: seen.add(int(d.split()[1]))
+        if d.startswith(b"gso "):
+            n = int(d.split()[1])
+            if d == ("gso %d " % n).encode().ljust(1000, b"."): seen.add(n)
 except socket.timeout: pass
 open(sys.argv[3], "w").write("%d\n" % len(seen))' "$2" "$3" "$4" &
 	PIDS+=("$!")
@@ -141,6 +144,7 @@ open(sys.argv[3], "w").write("%d\n" % len(seen))' "$2" "$3" "$4" &
 	sleep 0.5
 }
 GRO0=$(sum_stat gro_batches) GROSEGS0=$(sum_stat gro_segs)
+COAL0=$(sum_stat tun_gso_writes) COALSEGS0=$(sum_stat tun_gso_segs)
 sink $NS_LAN 10.100.0.1 6000 "$STATE/sink.out"
 SENT=$(ip netns exec $NS_CL /usr/bin/python3 "$ROOT/tests/integration/esp_gso_send.py" "$KEYS" \
 	10.99.0.2 10.99.0.1 "$ADDR" 10.100.0.1 6000 20 40 100000000)
@@ -150,6 +154,13 @@ check "every inner packet reached the LAN (800)" test "$(cat "$STATE/sink.out" 2
 check "UDP GRO datagrams split (gro_batches +20)" wait_for 6 stat_above gro_batches $((GRO0 + 19))
 check "and their ESP packets opened one by one (gro_segs +800)" \
 	wait_for 6 stat_above gro_segs $((GROSEGS0 + 799))
+# The 40 inner datagrams of a batch (one flow, 1000 bytes, consecutive
+# ids) reach the TUN as UDP_L4 writes that the kernel cut back into the
+# same datagrams: the sink above checked each one's bytes.
+check "decrypted UDP datagrams coalesced into UDP_L4 TUN writes (tun_gso_writes grew)" \
+	wait_for 6 stat_above tun_gso_writes "$COAL0"
+check "several datagrams per coalesced write (tun_gso_segs grew by 2 x writes)" bash -c \
+	"[ \$(( $(sum_stat tun_gso_segs) - $COALSEGS0 )) -ge \$(( 2 * ($(sum_stat tun_gso_writes) - $COAL0) )) ]"
 vpnc_down
 ravpnd_stop
 

@@ -232,19 +232,43 @@ static void test_csum_complete(void **state)
 	assert_true(esp_csum_complete(p, 30, 20, 8));
 }
 
+static uint16_t mine_be(uint64_t sum)
+{
+	uint16_t mine = esp_csum_fold(sum), be;
+
+	memcpy(&be, &mine, 2);		/* host order -> bytes */
+	return get16((const uint8_t *)&be);
+}
+
+/* Every tail length, carries (all 0xff), a 64 KB packet, and a sum built
+ * in pieces split at even offsets equal to the sum of the whole. */
 static void test_csum_matches_reference(void **state)
 {
-	uint8_t p[301];
+	static uint8_t p[65536];
+	static const struct { const char *fill; size_t max, step; } cases[] = {
+		{ "pattern", 301, 1 }, { "ones", 301, 1 }, { "pattern", 65535, 4093 },
+		{ "ones", 65535, 4093 }, { "carry", 301, 1 }, { "carry", 65535, 4093 },
+	};
 
 	(void)state;
-	for (size_t i = 0; i < sizeof p; i++)
-		p[i] = (uint8_t)(i * 31 + 5);
-	for (size_t n = 0; n <= sizeof p; n += 37) {
-		uint16_t mine = esp_csum_fold(esp_csum_add(0, p, n)), be;
+	for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+		bool ones = strcmp(cases[c].fill, "ones") == 0;
+		bool carry = strcmp(cases[c].fill, "carry") == 0;
 
-		memcpy(&be, &mine, 2);		/* host order -> bytes */
-		assert_int_equal(get16((const uint8_t *)&be),
-				 (uint16_t)~ref_fold(ref_sum(0, p, n)));
+		print_message("case %s up to %zu\n", cases[c].fill, cases[c].max);
+		for (size_t i = 0; i < sizeof p; i++)
+			/* carry: two all-ones 64-bit words and a 1 per 24 bytes,
+			 * whose 64-bit sum runs over again and again */
+			p[i] = ones || (carry && i % 24 < 16) ? 0xff :
+			       carry ? (uint8_t)(i % 24 == 16) : (uint8_t)(i * 31 + 5 + i / 509);
+		for (size_t n = 0; n <= cases[c].max; n += cases[c].step) {
+			uint16_t want = (uint16_t)~ref_fold(ref_sum(0, p, n));
+			size_t half = n / 2 & ~(size_t)1;
+
+			assert_int_equal(mine_be(esp_csum_add(0, p, n)), want);
+			assert_int_equal(mine_be(esp_csum_add(esp_csum_add(0, p, half), p + half,
+							      n - half)), want);
+		}
 	}
 }
 
@@ -451,7 +475,7 @@ static void test_coal_breaks(void **state)
 	memcpy(m, segs[1], seg_len[1]);
 	put32(m + 24, 1000 + 400);					/* continues it */
 	assert_false(esp_coal_add(&co, m, seg_len[1]));
-	/* PSH on the first closes it; a UDP packet never starts one */
+	/* PSH on the first closes it; a TCP header read as UDP does not parse */
 	memcpy(m, segs[0], seg_len[0]);
 	m[33] |= PSH;
 	esp_coal_init(&co, coal_buf, sizeof coal_buf);
@@ -463,6 +487,135 @@ static void test_coal_breaks(void **state)
 	m[9] = 17;
 	assert_false(esp_coal_add(&co, m, seg_len[0]));
 	assert_false(esp_coal_add(&co, segs[0], seg_len[0] - 1));	/* length != IP length */
+}
+
+/* ---- UDP datagrams into one UDP_L4 write ---- */
+
+static uint8_t dgrams[64][2048];
+static size_t dgram_len[64];
+
+/* Datagram i of a flow: payload bytes, right checksums, id first + i (DF
+ * as given).  The originals the kernel's segmentation must give back. */
+static size_t build_dgram(int i, size_t payload, uint16_t id, bool df, uint16_t sport)
+{
+	uint8_t *ip = dgrams[i], *udp = ip + 20;
+	size_t n = 28 + payload;
+
+	memset(ip, 0, 28);
+	ip[0] = 0x45;
+	put16(ip + 2, (uint16_t)n);
+	put16(ip + 4, id);
+	put16(ip + 6, df ? 0x4000 : 0);
+	ip[8] = 63;
+	ip[9] = 17;
+	put32(ip + 12, 0x0a000101);
+	put32(ip + 16, 0xc0a80a02);
+	put16(ip + 10, (uint16_t)~ref_fold(ref_sum(0, ip, 20)));
+	put16(udp, sport);
+	put16(udp + 2, 9);
+	put16(udp + 4, (uint16_t)(n - 20));
+	for (size_t k = 0; k < payload; k++)
+		udp[8 + k] = (uint8_t)(k * 13 + (size_t)i);
+	put16(udp + 6, (uint16_t)~ref_fold(ref_sum(pseudo_sum(ip, 17, n - 20), udp, n - 20)));
+	dgram_len[i] = n;
+	return n;
+}
+
+static void test_coal_udp_roundtrip(void **state)
+{
+	static const struct {
+		const char *name;
+		int count;
+		size_t size, last;	/* payload of each, of the last */
+		bool df;
+	} cases[] = {
+		{ "DF, equal", 5, 1372, 1372, true },
+		{ "no DF, consecutive ids, short last", 7, 512, 100, false },
+		{ "64 of 1000", 64, 1000, 1000, true },
+		{ "one alone", 1, 1400, 1400, true },
+	};
+	uint8_t out[2048];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct esp_coal co;
+		struct esp_vnet v;
+		size_t total = 28, got;
+		int k;
+
+		print_message("case %s\n", cases[i].name);
+		esp_coal_init(&co, coal_buf, sizeof coal_buf);
+		for (int j = 0; j < cases[i].count; j++) {
+			size_t pay = j == cases[i].count - 1 ? cases[i].last : cases[i].size;
+
+			build_dgram(j, pay, (uint16_t)(0xfffe + j), cases[i].df, 4000);
+			total += pay;
+			assert_true(esp_coal_add(&co, dgrams[j], dgram_len[j]));
+		}
+		got = esp_coal_finish(&co, &v);
+		assert_int_equal(got, total);
+		if (cases[i].count == 1) {
+			assert_int_equal(v.gso_type, ESP_GSO_NONE);
+			assert_memory_equal(coal_buf, dgrams[0], dgram_len[0]);
+			continue;
+		}
+		assert_int_equal(v.gso_type, ESP_GSO_UDP_L4);
+		assert_int_equal(v.flags, ESP_VNET_NEEDS_CSUM);
+		assert_int_equal(v.gso_size, cases[i].size);
+		assert_int_equal(v.hdr_len, 28);
+		assert_int_equal(v.csum_start, 20);
+		assert_int_equal(v.csum_offset, 6);
+		assert_int_equal(get16(coal_buf + 2), total);
+		assert_int_equal(get16(coal_buf + 24), total - 20);
+		assert_true(ip_csum_ok(coal_buf, 20));
+		assert_int_equal(get16(coal_buf + 26), ref_fold(pseudo_sum(coal_buf, 17, total - 20)));
+		/* cut back as the kernel would: the very datagrams that came in */
+		for (k = 0; (got = (size_t)esp_coal_udp_segment(&co, total, (unsigned)k, out,
+								 sizeof out)) > 0; k++) {
+			assert_int_equal(got, dgram_len[k]);
+			assert_memory_equal(out, dgrams[k], got);
+		}
+		assert_int_equal(k, cases[i].count);
+	}
+}
+
+/* What keeps a datagram out of the packet being built. */
+static void test_coal_udp_breaks(void **state)
+{
+	struct esp_coal co;
+	struct esp_vnet v;
+
+	(void)state;
+	build_dgram(0, 1000, 100, false, 4000);
+	build_dgram(1, 1000, 102, false, 4000);		/* id skips one, no DF */
+	build_dgram(2, 1000, 101, false, 4001);		/* other source port */
+	build_dgram(3, 1200, 101, false, 4000);		/* longer than the first */
+	build_dgram(4, 1000, 101, false, 4000);		/* continues 0 */
+	esp_coal_init(&co, coal_buf, sizeof coal_buf);
+	assert_true(esp_coal_add(&co, dgrams[0], dgram_len[0]));
+	for (int i = 1; i <= 3; i++)
+		assert_false(esp_coal_add(&co, dgrams[i], dgram_len[i]));
+	assert_true(esp_coal_add(&co, dgrams[4], dgram_len[4]));
+	assert_int_equal(esp_coal_finish(&co, &v), 28 + 2000);
+	/* after a short one nothing joins */
+	build_dgram(0, 500, 100, true, 4000);
+	build_dgram(1, 500, 101, true, 4000);
+	esp_coal_init(&co, coal_buf, sizeof coal_buf);
+	build_dgram(2, 1000, 99, true, 4000);
+	assert_true(esp_coal_add(&co, dgrams[2], dgram_len[2]));
+	assert_true(esp_coal_add(&co, dgrams[0], dgram_len[0]));
+	assert_false(esp_coal_add(&co, dgrams[1], dgram_len[1]));
+	assert_int_equal(esp_coal_finish(&co, &v), 28 + 1500);
+	/* a fragment, a wrong UDP length and a TUN that refused UDP_L4 */
+	build_dgram(0, 1000, 1, false, 4000);
+	put16(dgrams[0] + 6, 0x2000);			/* MF */
+	assert_false(esp_coal_add(&co, dgrams[0], dgram_len[0]));
+	build_dgram(0, 1000, 1, false, 4000);
+	put16(dgrams[0] + 24, 1000);
+	assert_false(esp_coal_add(&co, dgrams[0], dgram_len[0]));
+	build_dgram(0, 1000, 1, false, 4000);
+	co.udp = false;
+	assert_false(esp_coal_add(&co, dgrams[0], dgram_len[0]));
 }
 
 /* ---- crypto engine offload disable ---- */
@@ -511,6 +664,8 @@ int main(void)
 		cmocka_unit_test(test_conf_offload),
 		cmocka_unit_test(test_coal_roundtrip),
 		cmocka_unit_test(test_coal_breaks),
+		cmocka_unit_test(test_coal_udp_roundtrip),
+		cmocka_unit_test(test_coal_udp_breaks),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
