@@ -64,7 +64,7 @@ static bool udp4_parse(struct rbuf *r, struct esp_flow4 *t)
 	return rbuf_ok(r) && ulen == t->tot_len - t->ip_hlen;
 }
 
-static bool flow4_parse(const uint8_t *pkt, size_t len, struct esp_flow4 *t)
+bool esp_flow4_parse(const uint8_t *pkt, size_t len, struct esp_flow4 *t)
 {
 	struct rbuf r;
 
@@ -106,7 +106,7 @@ static bool coal_start(struct esp_coal *c, const uint8_t *pkt, size_t len,
 	if (len > c->cap)
 		return false;
 	memcpy(c->pkt, pkt, len);
-	flow4_parse(c->pkt, len, &c->head);	/* the same bytes: parses again */
+	esp_flow4_parse(c->pkt, len, &c->head);	/* the same bytes: parses again */
 	c->len = len;
 	c->mss = t->payload_len;
 	c->count = 1;
@@ -134,7 +134,7 @@ bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len)
 {
 	struct esp_flow4 t;
 
-	if (!flow4_parse(pkt, len, &t) || (t.proto == ESP_PROTO_UDP && !c->udp))
+	if (!esp_flow4_parse(pkt, len, &t) || (t.proto == ESP_PROTO_UDP && !c->udp))
 		return false;
 	if (c->len == 0)
 		return coal_start(c, pkt, len, &t);
@@ -152,22 +152,6 @@ bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len)
 	return true;
 }
 
-/* The pseudo-header sum (RFC 793 / RFC 768) over the whole length, not
- * complemented: where the kernel's partial checksum starts from. */
-static uint16_t pseudo_sum(const struct esp_flow4 *h, size_t l4_len)
-{
-	uint8_t ph[12];
-	struct wbuf p;
-
-	wbuf_init(&p, ph, sizeof ph);
-	wbuf_u32(&p, h->src);
-	wbuf_u32(&p, h->dst);
-	wbuf_u8(&p, 0);
-	wbuf_u8(&p, h->proto);
-	wbuf_u16(&p, (uint16_t)l4_len);
-	return (uint16_t)~esp_csum_fold(esp_csum_add(0, ph, sizeof ph));
-}
-
 /* Lengths, IP checksum, PSH, and the partial L4 checksum. */
 static void coal_fix_header(struct esp_coal *c)
 {
@@ -180,12 +164,12 @@ static void coal_fix_header(struct esp_coal *c)
 	wbuf_put_u16_at(&w, 10, ntohs(esp_csum_fold(esp_csum_add(0, c->pkt, h->ip_hlen))));
 	if (h->proto == ESP_PROTO_UDP) {
 		wbuf_put_u16_at(&w, h->ip_hlen + 4, (uint16_t)l4_len);
-		wbuf_put_u16_at(&w, h->ip_hlen + 6, ntohs(pseudo_sum(h, l4_len)));
+		wbuf_put_u16_at(&w, h->ip_hlen + 6, ntohs(esp_pseudo_sum(h->src, h->dst, h->proto, l4_len)));
 		return;
 	}
 	if (c->psh)
 		wbuf_put_u8_at(&w, h->ip_hlen + 13, TCP_ACK | TCP_PSH);
-	wbuf_put_u16_at(&w, h->ip_hlen + 16, ntohs(pseudo_sum(h, l4_len)));
+	wbuf_put_u16_at(&w, h->ip_hlen + 16, ntohs(esp_pseudo_sum(h->src, h->dst, h->proto, l4_len)));
 }
 
 size_t esp_coal_finish(struct esp_coal *c, struct esp_vnet *v)
@@ -211,31 +195,4 @@ size_t esp_coal_finish(struct esp_coal *c, struct esp_vnet *v)
 	c->count = 0;
 	c->closed = false;
 	return n;
-}
-
-/* c->head and c->mss still describe the packet esp_coal_finish made. */
-int esp_coal_udp_segment(const struct esp_coal *c, size_t total, unsigned i, uint8_t *out,
-			 size_t cap)
-{
-	const struct esp_flow4 *h = &c->head;
-	size_t hl = h->ip_hlen + 8, off = hl + (size_t)i * c->mss, pay, n;
-	struct wbuf w;
-
-	if (off >= total)
-		return 0;
-	pay = total - off < c->mss ? total - off : c->mss;
-	n = hl + pay;
-	if (n > cap)
-		return -1;
-	memcpy(out, c->pkt, hl);
-	memcpy(out + hl, c->pkt + off, pay);
-	wbuf_init(&w, out, cap);
-	w.len = n;
-	wbuf_put_u16_at(&w, 2, (uint16_t)n);
-	wbuf_put_u16_at(&w, 4, (uint16_t)(h->id + i));
-	wbuf_put_u16_at(&w, 10, 0);
-	wbuf_put_u16_at(&w, 10, ntohs(esp_csum_fold(esp_csum_add(0, out, h->ip_hlen))));
-	wbuf_put_u16_at(&w, h->ip_hlen + 4, (uint16_t)(n - h->ip_hlen));
-	wbuf_put_u16_at(&w, h->ip_hlen + 6, ntohs(pseudo_sum(h, n - h->ip_hlen)));
-	return esp_csum_complete(out, n, (uint16_t)h->ip_hlen, 6) ? (int)n : -1;
 }

@@ -6,8 +6,8 @@
  * Offloads, each probed when the fd arrives and skipped (logged once)
  * when the kernel lacks it or `crypto engine offload disable` is set: a
  * TUN queue with a virtio-net header (master opened it with IFF_VNET_HDR
- * and TSO4/CSUM offloads) hands over TCP super-segments, which are split
- * here; UDP_GRO hands over several ESP datagrams of one size at once;
+ * and TSO4/USO4/CSUM offloads) hands over TCP and UDP super-segments,
+ * which are split here; UDP_GRO hands over several ESP datagrams of one size at once;
  * UDP_SEGMENT (tx.c) sends equal-sized ESP packets as one message. */
 #include "io.h"
 
@@ -153,7 +153,9 @@ static void uso_refused(struct esp_worker *w, size_t n)
 	io->coal.udp = false;
 	log_warn("esp: the TUN refuses UDP segmentation offload (Linux < 6.2?): "
 		 "UDP datagrams are written one by one");
-	for (unsigned i = 0; (k = esp_coal_udp_segment(&io->coal, n, i, out, SLOT)) > 0; i++)
+	for (unsigned i = 0;
+	     (k = esp_uso_segment(io->coal.pkt, n, &io->coal.head, io->coal.mss, i, out, SLOT)) > 0;
+	     i++)
 		tun_write(w, out, (size_t)k, &valid);
 }
 
@@ -353,6 +355,33 @@ static void tx_super(struct esp_worker *w, const uint8_t *pkt, size_t len, uint1
 	w->off.tso_segs += (uint64_t)k;
 }
 
+/* A UDP_L4 packet (TUN_F_USO4: a local or GRO-merged UDP GSO send): one
+ * SA lookup, then each datagram rebuilt and sealed into the batch. */
+static void tx_uso(struct esp_worker *w, const uint8_t *pkt, size_t len, uint16_t mss)
+{
+	struct esp_sa *sa = esp_out_route(&w->sas, &w->path, pkt, len);
+	struct esp_flow4 h;
+	unsigned i = 0;
+	int n;
+
+	if (!sa)
+		return;
+	if (!esp_flow4_parse(pkt, len, &h) || h.proto != ESP_PROTO_UDP) {
+		tso_bad(w, "UDP_L4 packet that is not IPv4/UDP or has bad lengths");
+		return;
+	}
+	while ((n = esp_uso_segment(pkt, len, &h, mss, i, w->io->seg, sizeof w->io->seg)) > 0) {
+		esp_tx_seal(w, sa, w->io->seg, (size_t)n);
+		i++;
+	}
+	if (n < 0 || i == 0) {
+		tso_bad(w, n < 0 ? "datagram larger than a slot" : "UDP_L4 with no payload");
+		return;
+	}
+	w->off.tso_split++;
+	w->off.tso_segs += i;
+}
+
 /* A read from a queue with a virtio-net header: a super-segment to
  * split, a packet whose checksum the kernel left to us, or a plain one. */
 static void tun_vnet_packet(struct esp_worker *w, size_t n)
@@ -372,8 +401,10 @@ static void tun_vnet_packet(struct esp_worker *w, size_t n)
 	len = n - hl;
 	if ((v.gso_type & ~ESP_GSO_ECN) == ESP_GSO_TCPV4)
 		tx_super(w, pkt, len, v.gso_size);
+	else if (v.gso_type == ESP_GSO_UDP_L4)
+		tx_uso(w, pkt, len, v.gso_size);
 	else if (v.gso_type != ESP_GSO_NONE)
-		tso_bad(w, "GSO type other than TCPv4");
+		tso_bad(w, "GSO type other than TCPv4 and UDP_L4");
 	else if ((v.flags & ESP_VNET_NEEDS_CSUM) &&
 		 !esp_csum_complete(pkt, len, v.csum_start, v.csum_offset))
 		tso_bad(w, "checksum offsets outside the packet");

@@ -115,6 +115,20 @@ uint16_t esp_csum_fold(uint64_t sum)
 	return (uint16_t)~sum;
 }
 
+uint16_t esp_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t l4_len)
+{
+	uint8_t ph[12];
+	struct wbuf p;
+
+	wbuf_init(&p, ph, sizeof ph);
+	wbuf_u32(&p, src);
+	wbuf_u32(&p, dst);
+	wbuf_u8(&p, 0);
+	wbuf_u8(&p, proto);
+	wbuf_u16(&p, (uint16_t)l4_len);
+	return (uint16_t)~esp_csum_fold(esp_csum_add(0, ph, sizeof ph));
+}
+
 bool esp_csum_complete(uint8_t *pkt, size_t len, uint16_t start, uint16_t off)
 {
 	uint16_t c;

@@ -52,6 +52,9 @@ uint16_t esp_csum_fold(uint64_t sum);
  * holds the pseudo-header sum; the checksum covers start .. len.  False
  * if the offsets do not fit the packet. */
 bool esp_csum_complete(uint8_t *pkt, size_t len, uint16_t start, uint16_t off);
+/* The pseudo-header sum (RFC 793, RFC 768) folded but not complemented, in
+ * host order: what a partial checksum field starts from. */
+uint16_t esp_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t l4_len);
 
 /* TCP segmentation of one IPv4 super-segment into packets carrying at most
  * mss payload bytes each: IP total length, id (+1 per segment) and header
@@ -118,12 +121,15 @@ bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len);
  * the TCP checksum field becomes the pseudo-header sum) and describes it
  * in v (no GSO for a single segment).  Returns its length and empties c. */
 size_t esp_coal_finish(struct esp_coal *c, struct esp_vnet *v);
-/* Datagram i of the UDP packet of total bytes that esp_coal_finish just
- * made, rebuilt as the kernel's segmentation would (id first + i, lengths,
- * checksums): for a TUN that refused UDP_L4.  Returns its length, 0 past
- * the last one, -1 when cap is too small. */
-int esp_coal_udp_segment(const struct esp_coal *c, size_t total, unsigned i, uint8_t *out,
-			 size_t cap);
+/* Parses an IPv4 TCP or UDP packet (no fragment, lengths consistent). */
+bool esp_flow4_parse(const uint8_t *pkt, size_t len, struct esp_flow4 *t);
+
+/* uso.c: datagram i of the UDP_L4 packet pkt of total bytes (h its parsed
+ * header, mss the datagrams' payload size), built into out as the kernel's
+ * segmentation would: id h->id + i, lengths and both checksums.  Returns
+ * its length, 0 past the last one, -1 when cap is too small. */
+int esp_uso_segment(const uint8_t *pkt, size_t total, const struct esp_flow4 *h, size_t mss,
+		    unsigned i, uint8_t *out, size_t cap);
 
 /* May a packet of n bytes join a GSO send of count segments of seg bytes
  * holding total bytes?  Only while every earlier segment is full size. */

@@ -27,7 +27,7 @@ struct esp_io_stats {
 
 /* What the offloads did (io.c, tx.c): proof the fast path ran. */
 struct esp_offload_stats {
-	uint64_t tso_split;	/* TUN super-segments split into MSS-sized packets */
+	uint64_t tso_split;	/* TUN super-segments (TCP, UDP) split into packets */
 	uint64_t tso_segs;	/* the packets they made */
 	uint64_t tso_bad;	/* super-segments dropped (also counted in seal_failed) */
 	uint64_t gso_sends;	/* UDP GSO messages sent (more than one ESP packet) */

@@ -2,6 +2,7 @@
  * behind the zero non-ESP marker) UDP 4500. */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -196,25 +197,60 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 	dispatch_encrypted(sa, &hdr, pkt, len, from, is4500);
 }
 
+/* One datagram of UDP 4500: a 1-byte 0xff is a NAT-T keepalive, IKE has
+ * a zero marker; anything else is ESP that reached us inside a GRO batch
+ * led by an IKE message (the ESP workers get ESP) and is dropped. */
+static void receive_4500(uint8_t *d, size_t n, const struct sockaddr_in *from)
+{
+	if (n < 4 + ISAKMP_HDR_LEN || n > 4 + V1_MAX_MSG || memcmp(d, "\0\0\0\0", 4))
+		return;
+	dispatch(d + 4, n - 4, from, true);
+}
+
+/* The UDP_GRO cmsg's segment size: master turns UDP_GRO on for our UDP
+ * 4500 member too, because the kernel's GRO asks a socket of the group
+ * chosen by hash, not by the steering program, whether to merge. */
+static size_t gro_segment(struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
+		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+			int v;
+
+			memcpy(&v, CMSG_DATA(c), sizeof v);
+			return v > 0 ? (size_t)v : 0;
+		}
+	return 0;
+}
+
 void net_receive(int sock, bool is4500)
 {
-	uint8_t buf[V1_MAX_MSG + 4];
+	static uint8_t buf[65536];	/* a GRO batch */
+	union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl;
 
 	for (int i = 0; i < 64; i++) {
 		struct sockaddr_in from;
-		socklen_t fl = sizeof from;
-		ssize_t n = recvfrom(sock, buf, sizeof buf, MSG_DONTWAIT,
-				     (struct sockaddr *)&from, &fl);
+		struct iovec iov = { buf, sizeof buf };
+		struct msghdr h = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov,
+				    .msg_iovlen = 1, .msg_control = ctl.b,
+				    .msg_controllen = sizeof ctl.b };
+		ssize_t n = recvmsg(sock, &h, MSG_DONTWAIT);
+		size_t seg, off;
 
 		if (n < 0)
 			return;
 		if (!is4500) {
-			dispatch(buf, (size_t)n, &from, false);
+			if ((size_t)n <= V1_MAX_MSG)	/* our limit, as for anything we keep */
+				dispatch(buf, (size_t)n, &from, false);
 			continue;
 		}
-		/* 4500: a 1-byte 0xff is a NAT-T keepalive; IKE has a zero marker. */
-		if (n < 4 + ISAKMP_HDR_LEN || memcmp(buf, "\0\0\0\0", 4))
-			continue;
-		dispatch(buf + 4, (size_t)n - 4, &from, true);
+		seg = gro_segment(&h);
+		if (seg == 0 || seg >= (size_t)n)
+			seg = (size_t)n;
+		for (off = 0; off < (size_t)n; off += seg)
+			receive_4500(buf + off, (size_t)n - off < seg ? (size_t)n - off : seg, &from);
 	}
 }

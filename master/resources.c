@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <arpa/inet.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -60,6 +61,23 @@ static int res_attach_steering(int s, int n_esp)
 	return setsockopt(s, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &prog, sizeof prog);
 }
 
+/* The kernel's UDP GRO decides whether to merge a flow's datagrams by
+ * asking one member of the group, chosen by hash of the addresses (the
+ * steering program needs a packet, GRO has none yet).  The ESP members
+ * turn UDP_GRO on themselves; unless offloads are off, the IKE member
+ * must too, or the clients hashed to it never get GRO (the IKE worker
+ * splits what it receives). */
+static void res_gro_ike_member(struct master *m)
+{
+	int one = 1;
+
+	if (m->conf.offload_disable)
+		return;
+	if (setsockopt(m->res.udp4500[0], SOL_UDP, UDP_GRO, &one, sizeof one) < 0)
+		log_warn("UDP_GRO on the IKE member of UDP 4500: %s: ESP of some clients "
+			 "arrives one datagram at a time", strerror(errno));
+}
+
 /* Group index = bind order, so the IKE member is bound first. */
 static int res_open_4500(struct master *m)
 {
@@ -74,6 +92,7 @@ static int res_open_4500(struct master *m)
 		log_err("SO_ATTACH_REUSEPORT_CBPF on UDP 4500: %s", strerror(errno));
 		return -1;
 	}
+	res_gro_ike_member(m);
 	return 0;
 }
 

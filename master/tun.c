@@ -18,6 +18,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#ifndef TUN_F_USO4			/* Linux 6.2 uapi; Debian 12's headers are 6.1 */
+#define TUN_F_USO4	0x20
+#define TUN_F_USO6	0x40
+#endif
+
 /* The virtio-net header is a property of the device that every queue's
  * TUNSETIFF must repeat; the ESP workers learn of it with TUNGETIFF. */
 static int tun_open_queue(bool vnet)
@@ -93,23 +98,26 @@ static void tun_steer_or_shrink(struct master *m)
 }
 
 /* With a virtio-net header the kernel may hand the workers TCP segments
- * of up to 64 KB (TSO4, with ECN if it can) and leave checksums to them
- * (CSUM); the workers split and finish those.  Without TUNSETOFFLOAD the
- * header stays and simply says "no GSO".  IPv6 is off on this device, so
- * TSO6 is not asked for. */
+ * of up to 64 KB (TSO4, with ECN if it can), UDP GSO sends whole (USO4,
+ * Linux 6.2 on; it comes only with USO6, and the workers drop IPv6) and
+ * leave checksums to them (CSUM); the workers split and finish those.
+ * Without TUNSETOFFLOAD the header stays and simply says "no GSO".  IPv6
+ * is off on this device, so TSO6 is not asked for. */
 static void tun_offload(int fd)
 {
-	static const unsigned sets[] = { TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN,
-					 TUN_F_CSUM | TUN_F_TSO4, TUN_F_CSUM };
+	static const unsigned sets[] = {
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN | TUN_F_USO4 | TUN_F_USO6,
+		TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN, TUN_F_CSUM | TUN_F_TSO4, TUN_F_CSUM };
 	int hdr = sizeof(struct virtio_net_hdr);
 
 	if (ioctl(fd, TUNSETVNETHDRSZ, &hdr) < 0)
 		log_warn("TUNSETVNETHDRSZ %d on %s: %s", hdr, MASTER_TUN_NAME, strerror(errno));
 	for (size_t i = 0; i < sizeof sets / sizeof sets[0]; i++)
 		if (ioctl(fd, TUNSETOFFLOAD, (unsigned long)sets[i]) == 0) {
-			log_info("%s offloads:%s%s%s", MASTER_TUN_NAME, " csum",
+			log_info("%s offloads:%s%s%s%s", MASTER_TUN_NAME, " csum",
 				 sets[i] & TUN_F_TSO4 ? " tso4" : "",
-				 sets[i] & TUN_F_TSO_ECN ? " tso-ecn" : "");
+				 sets[i] & TUN_F_TSO_ECN ? " tso-ecn" : "",
+				 sets[i] & TUN_F_USO4 ? " uso4" : "");
 			return;
 		}
 	log_warn("TUNSETOFFLOAD on %s: %s: no TCP segmentation offload", MASTER_TUN_NAME,

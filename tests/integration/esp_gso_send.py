@@ -8,7 +8,8 @@ RFC 3602 / RFC 2404, the SA's keys taken from ravpnd --keylog).  Each inner
 packet is IPv4/UDP from the client's tunnel address to DST:PORT carrying
 "gso <index>" padded to 1000 bytes.
 
-usage: esp_gso_send.py KEYLOG PEER GATEWAY INNER_SRC DST PORT BATCHES PER_BATCH SEQ0
+usage: esp_gso_send.py KEYLOG PEER GATEWAY INNER_SRC DST PORT BATCHES PER_BATCH SEQ0 [SPORT]
+(SPORT: the UDP source port, 4501 by default)
 """
 import hashlib
 import hmac
@@ -65,9 +66,10 @@ def sa_keys(keylog, peer, gateway):
 def main():
     keylog, peer, gw, src, dst = sys.argv[1:6]
     port, batches, per, seq = (int(x) for x in sys.argv[6:10])
+    sport = int(sys.argv[10]) if len(sys.argv) > 10 else 4501
     spi, ek, ak = sa_keys(keylog, peer, gw)
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    s.bind((peer, 4501))
+    s.bind((peer, sport))
     index = 0
     for _ in range(batches):
         pkts = []

@@ -57,6 +57,24 @@ s.close()' "$3" "$PORT" "$BLOB" || return 1
 	[ "$(cat "$out" 2>/dev/null)" = "$(sha256sum "$BLOB" | cut -d' ' -f1) $((20 << 20))" ]
 }
 
+sink() { # sink NS ADDR PORT OUT: distinct intact "gso N" datagrams received, written to OUT
+	ip netns exec "$1" timeout 30 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], int(sys.argv[2])))
+s.settimeout(10); seen = set()
+try:
+    while True:
+        d = s.recv(2048); s.settimeout(2)
+        if d.startswith(b"gso "):
+            n = int(d.split()[1])
+            if d == ("gso %d " % n).encode().ljust(1000, b"."): seen.add(n)
+except socket.timeout: pass
+open(sys.argv[3], "w").write("%d\n" % len(seen))' "$2" "$3" "$4" &
+	PIDS+=("$!")
+	SINK_PID=$!
+	sleep 0.5
+}
+
 head -c $((20 << 20)) /dev/urandom >"$BLOB"
 topo_up || { not_ok "topology"; exit 1; }
 check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$ROOT/etc/ravpn.conf" --keylog "$KEYS"
@@ -100,6 +118,29 @@ check "more packets than super-segments (tso_segs > tso_split)" \
 check "no seal failures" bash -c "[ $(sum_stat drop_seal) = $SEAL0 ]"
 check "ravpnctl stats text shows the offload line" \
 	bash -c "'$BIN/ravpnctl' --db '$STATE/db/ravpn.db' stats | grep -q 'super-segments split'"
+# A LAN host's UDP GSO sends (as a QUIC server makes them) cross the
+# gateway whole: the TUN (USO4) hands each to the worker as one UDP_L4
+# packet, which it cuts into the datagrams and seals (tso_split grows).
+lan_gso_send() { # lan_gso_send DST PORT SENDS: SENDS x 10 datagrams "gso N", 1000 bytes each
+	ip netns exec $NS_LAN /usr/bin/python3 -c '
+import socket, struct, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_UDP, 103, 1000)     # UDP_SEGMENT
+for k in range(int(sys.argv[3])):
+    s.sendto(b"".join(("gso %d " % (10 * k + i)).encode().ljust(1000, b".") for i in range(10)),
+             (sys.argv[1], int(sys.argv[2])))
+    time.sleep(0.01)' "$@"
+}
+SPLIT0=$(sum_stat tso_split) SEGS0=$(sum_stat tso_segs)
+sink $NS_CL "$ADDR" 6001 "$STATE/lan-gso.out"
+lan_gso_send "$ADDR" 6001 20
+wait "$SINK_PID" 2>/dev/null
+check "TUN hands UDP GSO over whole (log: uso4)" log_has "ravpn0 offloads: csum tso4 tso-ecn uso4"
+check "LAN UDP GSO: all 200 datagrams reach the client intact" \
+	test "$(cat "$STATE/lan-gso.out" 2>/dev/null)" = 200
+split_at_least() { [ "$(sum_stat tso_split)" -ge "$1" ] && [ "$(sum_stat tso_segs)" -ge "$2" ]; }
+check "the worker cut the UDP_L4 packets (tso_split +20, tso_segs +200)" \
+	wait_for 6 split_at_least $((SPLIT0 + 20)) $((SEGS0 + 200))
 # Captured on the LAN: the gateway's LAN veth does no TSO and no checksum
 # offload, so the kernel segments the coalesced writes and finishes their
 # checksums from the pseudo-header sum the worker left - as a NIC would.
@@ -126,23 +167,6 @@ check "more segments than coalesced writes (tun_gso_segs > tun_gso_writes)" \
 # --- receive side: a client that sends UDP GSO batches (esp_gso_send.py,
 # ESP built in Python with the keylog's keys); the batch reaches the
 # worker's UDP_GRO socket whole, with the segment size in a cmsg ---
-sink() { # sink NS ADDR PORT OUT: distinct intact "gso N" datagrams received, written to OUT
-	ip netns exec "$1" timeout 30 /usr/bin/python3 -c '
-import socket, sys
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], int(sys.argv[2])))
-s.settimeout(10); seen = set()
-try:
-    while True:
-        d = s.recv(2048); s.settimeout(2)
-        if d.startswith(b"gso "):
-            n = int(d.split()[1])
-            if d == ("gso %d " % n).encode().ljust(1000, b"."): seen.add(n)
-except socket.timeout: pass
-open(sys.argv[3], "w").write("%d\n" % len(seen))' "$2" "$3" "$4" &
-	PIDS+=("$!")
-	SINK_PID=$!
-	sleep 0.5
-}
 GRO0=$(sum_stat gro_batches) GROSEGS0=$(sum_stat gro_segs)
 COAL0=$(sum_stat tun_gso_writes) COALSEGS0=$(sum_stat tun_gso_segs)
 sink $NS_LAN 10.100.0.1 6000 "$STATE/sink.out"
@@ -161,6 +185,28 @@ check "decrypted UDP datagrams coalesced into UDP_L4 TUN writes (tun_gso_writes 
 	wait_for 6 stat_above tun_gso_writes "$COAL0"
 check "several datagrams per coalesced write (tun_gso_segs grew by 2 x writes)" bash -c \
 	"[ \$(( $(sum_stat tun_gso_segs) - $COALSEGS0 )) -ge \$(( 2 * ($(sum_stat tun_gso_writes) - $COAL0) )) ]"
+# Wire-like: the client's veth cuts each GSO send in software (with TSO
+# off too: veth's rule for feeding its peer's GRO) and the
+# gateway's veth runs the GRO engine on them, as a NIC's GRO would on a
+# burst.  GRO asks one member of the UDP 4500 reuseport group, chosen by
+# a hash of the addresses, whether to merge: the IKE member says yes too
+# (master sets UDP_GRO on it), so every flow is merged, from whichever
+# port.  12 source ports: were the IKE member to say no, about a third of
+# them (1 member in 3) would arrive unmerged.
+ip netns exec $NS_CL ethtool -K cl0 tso off tx-udp-segmentation off >/dev/null 2>&1
+ip netns exec $NS_GW ethtool -K gw0 gro off >/dev/null 2>&1
+ip netns exec $NS_GW ethtool -K gw0 gro on >/dev/null 2>&1
+GRO0=$(sum_stat gro_batches)
+sink $NS_LAN 10.100.0.1 6000 "$STATE/sink-wire.out"
+for p in $(seq 4601 4612); do
+	ip netns exec $NS_CL /usr/bin/python3 "$ROOT/tests/integration/esp_gso_send.py" "$KEYS" \
+		10.99.0.2 10.99.0.1 "$ADDR" 10.100.0.1 6000 3 40 $((200000000 + p * 1000)) "$p" >/dev/null
+done
+wait "$SINK_PID" 2>/dev/null
+check "wire-like GRO: the inner packets reached the LAN (all 120 indices)" \
+	test "$(cat "$STATE/sink-wire.out" 2>/dev/null)" -ge 120
+check "wire-like GRO: every one of the 36 batches from 12 ports reached a worker merged" \
+	wait_for 6 stat_above gro_batches $((GRO0 + 35))
 vpnc_down
 ravpnd_stop
 
