@@ -33,6 +33,7 @@ struct gen_opts {
 	uint32_t seq;		/* first sequence number - 1 */
 	unsigned ring;		/* distinct packets built before sending */
 	unsigned verify;	/* esp-sink: packets to try to decrypt */
+	unsigned gso;		/* esp, blast: datagrams per UDP GSO send (0, 1: none) */
 };
 
 /* opts.c */
@@ -53,9 +54,12 @@ size_t gen_inner(uint8_t *buf, size_t len, uint32_t src, uint32_t dst, uint16_t 
  * buf + 28.  Returns the datagram's length. */
 size_t gen_outer(uint8_t *buf, size_t n, uint32_t src, uint32_t dst, uint16_t sport, uint16_t dport);
 
-/* send.c: pre-encrypted ESP-in-UDP at full speed (sendmmsg) */
+/* send.c: pre-encrypted ESP-in-UDP at full speed (sendmmsg); with gso=N
+ * from a UDP socket on port sport + 100 (the client keeps sport), N
+ * packets per UDP GSO send */
 int gen_esp(const struct gen_opts *o);
-/* blast.c: plain UDP packets of o->size at full speed to o->dst */
+/* blast.c: plain UDP packets of o->size at full speed to o->dst (gso=N:
+ * N per UDP GSO send) */
 int gen_blast(const struct gen_opts *o);
 
 /* sink.c: count what arrives, print packets, bytes, rate */

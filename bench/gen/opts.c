@@ -58,6 +58,7 @@ static bool parse_one(const char *k, const char *v, struct gen_opts *o)
 	else if (!strcmp(k, "seq")) o->seq = (uint32_t)n;
 	else if (!strcmp(k, "ring")) o->ring = (unsigned)n;
 	else if (!strcmp(k, "verify")) o->verify = (unsigned)n;
+	else if (!strcmp(k, "gso")) o->gso = (unsigned)n;
 	else return false;
 	return true;
 }

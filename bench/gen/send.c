@@ -6,6 +6,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <netinet/udp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,23 +92,92 @@ static int send_batch(int s, const struct gen_opts *o, struct ring *r, uint64_t 
 	return sendmmsg(s, m, n, 0);
 }
 
+/* gso=N: a UDP socket of the client's address, port sport + 100 (the
+ * client holds sport), with the ESP packets' size as UDP_SEGMENT. */
+static int gso_socket(const struct gen_opts *o, const struct ring *r)
+{
+	struct sockaddr_in me = { .sin_family = AF_INET, .sin_addr.s_addr = o->from,
+				  .sin_port = htons((uint16_t)(o->sport + 100)) };
+	int s = socket(AF_INET, SOCK_DGRAM, 0), big = 4 << 20;
+	int seg = (int)(r->len[0] - OUTER_HDR);
+
+	if (s < 0 || bind(s, (struct sockaddr *)&me, sizeof me) < 0 ||
+	    setsockopt(s, SOL_UDP, UDP_SEGMENT, &seg, sizeof seg) < 0) {
+		perror("espgen: GSO socket");
+		if (s >= 0)
+			close(s);
+		return -1;
+	}
+	setsockopt(s, SOL_SOCKET, SO_SNDBUF, &big, sizeof big);
+	return s;
+}
+
+/* As send_batch, but GSO_MSGS sends of per packets each (their ESP
+ * payloads, all one size).  Returns the packets sent. */
+#define GSO_MSGS 8
+static int send_gso(int s, const struct gen_opts *o, struct ring *r, unsigned per, uint64_t k,
+		    uint64_t left)
+{
+	static struct iovec iov[GSO_MSGS][64];
+	struct mmsghdr m[GSO_MSGS];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_addr.s_addr = o->to,
+				  .sin_port = htons(4500) };
+	unsigned msgs = 0;
+	int rc;
+
+	memset(m, 0, sizeof m);
+	for (; msgs < GSO_MSGS && left >= per; msgs++, left -= per) {
+		for (unsigned i = 0; i < per; i++, k++) {
+			unsigned slot = (unsigned)(k / o->repeat % r->n);
+
+			iov[msgs][i] = (struct iovec){ r->pkt[slot] + OUTER_HDR,
+						      r->len[slot] - OUTER_HDR };
+		}
+		m[msgs].msg_hdr = (struct msghdr){ .msg_name = &to, .msg_namelen = sizeof to,
+						   .msg_iov = iov[msgs], .msg_iovlen = per };
+	}
+	rc = msgs ? sendmmsg(s, m, msgs, 0) : 0;
+	return rc > 0 ? rc * (int)per : rc;
+}
+
+/* Packets per GSO send: at most 64 and 64 KB; 0 without gso=. */
+static unsigned gso_per_send(const struct gen_opts *o, const struct ring *r)
+{
+	unsigned k = o->gso > 64 ? 64 : o->gso;
+
+	while (k > 1 && k * (r->len[0] - OUTER_HDR) > 65000)
+		k--;
+	return k > 1 ? k : 0;
+}
+
 int gen_esp(const struct gen_opts *o)
 {
 	struct ring r = { 0 };
 	uint64_t total = o->count ? o->count * o->repeat : UINT64_MAX, sent = 0;
-	int s = raw_socket(), rc;
+	int s = -1, rc;
+	unsigned per;
 	double t0, end;
 
-	if (s < 0 || !build_ring(o, &r)) {
+	if (!build_ring(o, &r)) {
 		fprintf(stderr, "espgen: cannot build the packets\n");
+		return 1;
+	}
+	per = gso_per_send(o, &r);
+	s = per ? gso_socket(o, &r) : raw_socket();
+	if (s < 0) {
+		free(r.pkt);
+		free(r.len);
 		return 1;
 	}
 	t0 = gen_now();
 	end = t0 + o->seconds;
 	while (sent < total && gen_now() < end) {
-		rc = send_batch(s, o, &r, sent, total - sent);
+		rc = per ? send_gso(s, o, &r, per, sent, total - sent)
+			 : send_batch(s, o, &r, sent, total - sent);
 		if (rc > 0)
 			sent += (uint64_t)rc;
+		else if (rc == 0)	/* fewer left than one GSO send */
+			break;
 		else if (errno != ENOBUFS && errno != EAGAIN && errno != EINTR) {
 			perror("espgen: sendmmsg");
 			break;
