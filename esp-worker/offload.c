@@ -199,22 +199,16 @@ int esp_tso_start(struct esp_tso *t, const uint8_t *pkt, size_t len, uint16_t ms
 /* The TCP checksum over the segment just built in w (RFC 793 pseudo-header). */
 static bool tso_tcp_csum(const struct esp_tso *t, struct wbuf *w)
 {
-	uint8_t ph[12];
-	struct wbuf p;
 	struct rbuf ip;
-	const uint8_t *addrs;
+	uint32_t src = 0, dst = 0;
 	size_t tcp_len = w->len - t->ip_hlen;
 	uint64_t sum;
 
 	rbuf_init(&ip, t->ip, t->ip_hlen);
 	rbuf_skip(&ip, 12);
-	rbuf_ptr(&ip, &addrs, 8);	/* the header is >= 20 bytes: checked in tso_ip */
-	wbuf_init(&p, ph, sizeof ph);
-	wbuf_bytes(&p, addrs, 8);
-	wbuf_u8(&p, 0);
-	wbuf_u8(&p, IPPROTO_TCP_);
-	wbuf_u16(&p, (uint16_t)tcp_len);
-	sum = esp_csum_add(0, ph, sizeof ph);
+	rbuf_u32(&ip, &src);		/* the header is >= 20 bytes: checked in tso_ip */
+	rbuf_u32(&ip, &dst);
+	sum = esp_pseudo_sum(src, dst, IPPROTO_TCP_, tcp_len);
 	sum = esp_csum_add(sum, w->p + t->ip_hlen, tcp_len);
 	return wbuf_put_u16_at(w, t->ip_hlen + 16, ntohs(esp_csum_fold(sum)));
 }

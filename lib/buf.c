@@ -2,66 +2,6 @@
 
 #include <string.h>
 
-void rbuf_init(struct rbuf *r, const void *p, size_t len)
-{
-	r->p = p;
-	r->len = p ? len : 0;
-	r->off = 0;
-	r->bad = false;
-}
-
-size_t rbuf_left(const struct rbuf *r)
-{
-	return r->bad ? 0 : r->len - r->off;
-}
-
-bool rbuf_ok(const struct rbuf *r)
-{
-	return !r->bad;
-}
-
-/* The single bounds check every getter goes through. */
-static bool take(struct rbuf *r, size_t n, const uint8_t **p)
-{
-	if (r->bad || n > r->len - r->off) {
-		r->bad = true;
-		return false;
-	}
-	*p = r->p + r->off;
-	r->off += n;
-	return true;
-}
-
-bool rbuf_u8(struct rbuf *r, uint8_t *v)
-{
-	const uint8_t *p;
-
-	if (!take(r, 1, &p))
-		return false;
-	*v = p[0];
-	return true;
-}
-
-bool rbuf_u16(struct rbuf *r, uint16_t *v)
-{
-	const uint8_t *p;
-
-	if (!take(r, 2, &p))
-		return false;
-	*v = (uint16_t)(p[0] << 8 | p[1]);
-	return true;
-}
-
-bool rbuf_u32(struct rbuf *r, uint32_t *v)
-{
-	const uint8_t *p;
-
-	if (!take(r, 4, &p))
-		return false;
-	*v = (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-	return true;
-}
-
 bool rbuf_u64(struct rbuf *r, uint64_t *v)
 {
 	uint32_t hi, lo;
@@ -76,36 +16,24 @@ bool rbuf_copy(struct rbuf *r, void *dst, size_t n)
 {
 	const uint8_t *p;
 
-	if (!take(r, n, &p))
+	if (!rbuf_take_(r, n, &p))
 		return false;
 	if (n)
 		memcpy(dst, p, n);
 	return true;
 }
 
-bool rbuf_ptr(struct rbuf *r, const uint8_t **p, size_t n)
-{
-	return take(r, n, p);
-}
-
 bool rbuf_sub(struct rbuf *r, size_t n, struct rbuf *sub)
 {
 	const uint8_t *p;
 
-	if (!take(r, n, &p)) {
+	if (!rbuf_take_(r, n, &p)) {
 		rbuf_init(sub, NULL, 0);
 		sub->bad = true;
 		return false;
 	}
 	rbuf_init(sub, p, n);
 	return true;
-}
-
-bool rbuf_skip(struct rbuf *r, size_t n)
-{
-	const uint8_t *p;
-
-	return take(r, n, &p);
 }
 
 const uint8_t *rbuf_base(const struct rbuf *r)
