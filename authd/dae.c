@@ -4,31 +4,37 @@
  * A request is accepted only from a listed client (a host of an
  * aaa-server group with `dynamic-authorization`) whose key verifies its
  * Request Authenticator and, when it carries one, its Message-
- * Authenticator; anything else is dropped and logged, unanswered.  The
+ * Authenticator; anything else is dropped and logged (at most one line per
+ * client per DAE_DROP_LOG_MS, with the count held back), unanswered.  The
  * answer carries a Message-Authenticator when the request did.
  * The session is named by Acct-Session-Id (our "%016llX" of the sid),
  * Framed-IP-Address or User-Name, in that order of preference; every IKE
  * worker gets an IPC_LOGOFF and the sum of their answers decides: some
  * session ended (or changed) -> ACK, none -> NAK with Error-Cause 503.
  * A CoA-Request changes Session-Timeout and Idle-Timeout (counted from
- * now) through a coa IPC_LOGOFF; one with any other attribute than those
- * and session identification is refused with Error-Cause 401, one that
- * changes nothing or names no session with 402. */
+ * now) through a coa IPC_LOGOFF; one with a Service-Type (RFC 5176 3.2:
+ * "Authorize Only" asks for an Access-Request round we do not make; no
+ * other value means anything in a CoA) is refused with Error-Cause 405
+ * (Unsupported Service), one with any other attribute than those, State,
+ * Proxy-State and session identification with 401, one that changes
+ * nothing or names no session with 402.  Answers echo the request's
+ * State (CoA) and Proxy-State attributes (RFC 5176 3.1, 3.3). */
 #include "dae.h"
 #include "buf.h"
 #include "chanloop.h"
 #include "child.h"
 #include "log.h"
+#include "ratelog.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #define DAE_MAX_PENDING		32
 #define DAE_ANSWER_MS		1000	/* IKE workers that have not answered by then count 0 */
+#define DAE_DROP_LOG_MS		10000	/* at most one dropped-packet line per client per 10 s */
 
 struct dae_pending {
 	bool used;
@@ -44,6 +50,7 @@ struct dae_pending {
 static struct dae_pending pend[DAE_MAX_PENDING];
 static struct child *cc;
 static uint32_t next_id = 0x44414500;	/* "DAE": apart from master's ids in logs */
+static struct auth_ratelog drop_log = AUTH_RATELOG_INIT(DAE_DROP_LOG_MS);
 
 /* The key of a listed client, NULL when addr is not one. */
 static const char *client_secret(const struct conf *c, uint32_t addr)
@@ -58,7 +65,7 @@ static const char *client_secret(const struct conf *c, uint32_t addr)
 static void reply(const struct sockaddr_in *to, const struct dae_request *q, uint8_t code,
 		  uint32_t error_cause, const char *secret)
 {
-	uint8_t out[64];
+	uint8_t out[DAE_MAX_PACKET];
 	size_t n = auth_dae_answer(out, sizeof out, q, code, error_cause, secret);
 
 	if (n && sendto(cc->fds[FD_DAE], out, n, 0, (const struct sockaddr *)to, sizeof *to) < 0)
@@ -156,26 +163,18 @@ static void coa_refuse(const struct sockaddr_in *from, const struct dae_request 
 	reply(from, q, DAE_COA_NAK, error_cause, secret);
 }
 
-/* RFC 5176 3: a CoA changes Session-Timeout / Idle-Timeout, nothing else. */
+/* RFC 5176 3: a CoA changes Session-Timeout / Idle-Timeout, nothing else;
+ * a CoA-ACK is never sent to one with a Service-Type (3.2). */
 static void coa(const struct sockaddr_in *from, const struct dae_request *q, const char *secret)
 {
 	struct ipc_logoff lo;
+	uint32_t error_cause;
 	char why[64];
 	bool named;
 
-	if (q->n_unsupported) {
-		snprintf(why, sizeof why, "%d unsupported attribute(s), the first of type %u",
-			 q->n_unsupported, q->unsupported_type);
-		coa_refuse(from, q, secret, DAE_ERR_UNSUPPORTED_ATTRIBUTE, why);
-		return;
-	}
-	if (!q->has_session_timeout && !q->has_idle_timeout) {
-		coa_refuse(from, q, secret, DAE_ERR_MISSING_ATTRIBUTE,
-			   "no Session-Timeout or Idle-Timeout to change");
-		return;
-	}
-	if (!q->acct_session_id[0] && !q->framed_addr && !q->user[0]) {
-		coa_refuse(from, q, secret, DAE_ERR_MISSING_ATTRIBUTE, "no session identification");
+	error_cause = auth_dae_coa_refusal(q, why, sizeof why);
+	if (error_cause) {
+		coa_refuse(from, q, secret, error_cause, why);
 		return;
 	}
 	named = logoff_for(q, &lo);	/* false: an Acct-Session-Id that is none of ours */
@@ -187,32 +186,50 @@ static void coa(const struct sockaddr_in *from, const struct dae_request *q, con
 	to_ike_workers(from, q, secret, &lo, named);
 }
 
+static const char *request_name(const struct dae_request *q)
+{
+	return q->code == DAE_COA_REQUEST ? "CoA-Request" : "Disconnect-Request";
+}
+
+/* A dropped packet's line.  Anyone can send them, so lines are rate-
+ * limited (ratelog.h): per listed client, and one budget for every
+ * unlisted source (a spoofer picks as many as he likes). */
+static void log_dropped(const struct sockaddr_in *from, const char *what, const char *why,
+			bool listed)
+{
+	const char *addr = inet_ntoa(from->sin_addr);
+	uint64_t held, total;
+
+	if (!auth_ratelog_hit(&drop_log, listed ? addr : "unlisted", now_ms(), &held, &total))
+		return;
+	if (held)
+		log_warn("authd: %s from %s: %s, dropped (%llu more from %s dropped unlogged since "
+			 "the last line, %llu in all)", what, addr, why, (unsigned long long)held,
+			 listed ? addr : "unlisted sources", (unsigned long long)total);
+	else
+		log_warn("authd: %s from %s: %s, dropped", what, addr, why);
+}
+
 static void on_packet(const uint8_t *pkt, size_t len, const struct sockaddr_in *from)
 {
 	const char *secret = client_secret(&cc->conf, from->sin_addr.s_addr);
 	struct dae_request q;
 
 	if (!secret) {
-		log_warn("authd: DAE packet from %s: not a dynamic-authorization client, dropped",
-			 inet_ntoa(from->sin_addr));
+		log_dropped(from, "DAE packet", "not a dynamic-authorization client", false);
 		return;
 	}
 	if (!auth_dae_parse(pkt, len, &q) ||
 	    (q.code != DAE_DISCONNECT_REQUEST && q.code != DAE_COA_REQUEST)) {
-		log_warn("authd: DAE packet from %s: malformed or not a request, dropped",
-			 inet_ntoa(from->sin_addr));
+		log_dropped(from, "DAE packet", "malformed or not a request", true);
 		return;
 	}
 	if (!auth_dae_verify(pkt, len, secret)) {
-		log_warn("authd: %s from %s: bad authenticator (wrong secret?), dropped",
-			 q.code == DAE_COA_REQUEST ? "CoA-Request" : "Disconnect-Request",
-			 inet_ntoa(from->sin_addr));
+		log_dropped(from, request_name(&q), "bad authenticator (wrong secret?)", true);
 		return;
 	}
 	if (!auth_dae_msg_auth_ok(pkt, len, secret)) {
-		log_warn("authd: %s from %s: bad Message-Authenticator, dropped",
-			 q.code == DAE_COA_REQUEST ? "CoA-Request" : "Disconnect-Request",
-			 inet_ntoa(from->sin_addr));
+		log_dropped(from, request_name(&q), "bad Message-Authenticator", true);
 		return;
 	}
 	if (q.code == DAE_COA_REQUEST)

@@ -32,6 +32,11 @@
 
 #define DAE_HDR_LEN		20
 #define DAE_MAX_PACKET		4096
+#define DAE_PROXY_STATE_MAX	1024	/* Proxy-State attributes echoed, type and length included */
+
+/* Service-Type value (RFC 5176 3.2): a request for an Access-Request round
+ * we do not make, so a CoA carrying it is refused with 405. */
+#define DAE_SERVICE_AUTHORIZE_ONLY	17
 
 struct dae_request {
 	uint8_t code;
@@ -49,10 +54,21 @@ struct dae_request {
 	int n_unsupported;
 	uint8_t unsupported_type;
 	bool has_msg_auth;		/* a Message-Authenticator (16 octets) */
+	bool has_service_type;		/* Service-Type (CoA: none is supported) */
+	uint32_t service_type;
+	/* State (RFC 5176 3.3: echoed unmodified in the CoA-ACK/NAK) */
+	bool has_state;
+	uint8_t state_len;
+	uint8_t state[253];
+	/* Every Proxy-State attribute as received, in order (RFC 5176 3.1:
+	 * echoed in the answer) */
+	uint16_t proxy_state_len;
+	uint8_t proxy_state[DAE_PROXY_STATE_MAX];
 };
 
 /* Parses pkt (len bytes received; the RADIUS Length may be shorter).
- * false: not a well-formed RADIUS packet. */
+ * false: not a well-formed RADIUS packet (or one with more Proxy-State
+ * than we could echo). */
 bool auth_dae_parse(const uint8_t *pkt, size_t len, struct dae_request *out);
 /* True when the Request Authenticator is MD5(Code + Identifier + Length +
  * 16 zero octets + Attributes + secret) (RFC 5176 2.3, as RFC 2866). */
@@ -61,9 +77,16 @@ bool auth_dae_verify(const uint8_t *pkt, size_t len, const char *secret);
  * HMAC-MD5(secret, the packet with the Authenticator field and the
  * attribute's value as zeroes) (RFC 5176 3.4).  True when there is none. */
 bool auth_dae_msg_auth_ok(const uint8_t *pkt, size_t len, const char *secret);
-/* Builds the answer code to req (Error-Cause when error_cause != 0, a
- * Message-Authenticator when req had one) with its Response Authenticator;
- * returns its length, 0 if cap is too small. */
+/* Why a CoA-Request must be NAKed before any session is looked at: the
+ * Error-Cause (why: a line for the log), or 0 when it may go ahead.  A
+ * Service-Type comes first (RFC 5176 3.2: Authorize-Only, which we do not
+ * support, gets 405 Unsupported Service and never an ACK), then unsupported
+ * attributes (401), then nothing to change or no session named (402). */
+uint32_t auth_dae_coa_refusal(const struct dae_request *q, char *why, size_t cap);
+/* Builds the answer code to req with its Response Authenticator: Error-
+ * Cause when error_cause != 0, req's State when it is a CoA answer, req's
+ * Proxy-State attributes, a Message-Authenticator when req had one.
+ * Returns its length, 0 if cap is too small. */
 size_t auth_dae_answer(uint8_t *out, size_t cap, const struct dae_request *req, uint8_t code,
 		       uint32_t error_cause, const char *secret);
 

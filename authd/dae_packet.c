@@ -6,12 +6,16 @@
 #include "rad_msgauth.h"
 
 #include <openssl/evp.h>
+#include <stdio.h>
 #include <string.h>
 
 #define ATTR_USER_NAME		1
+#define ATTR_SERVICE_TYPE	6
 #define ATTR_FRAMED_IP		8
+#define ATTR_STATE		24
 #define ATTR_SESSION_TIMEOUT	27
 #define ATTR_IDLE_TIMEOUT	28
+#define ATTR_PROXY_STATE	33
 #define ATTR_ACCT_SESSION_ID	44
 #define ATTR_MSG_AUTH		80
 #define ATTR_ERROR_CAUSE	101
@@ -46,7 +50,6 @@ static bool harmless_attr(uint8_t type)
 		30,	/* Called-Station-Id */
 		31,	/* Calling-Station-Id */
 		32,	/* NAS-Identifier */
-		33,	/* Proxy-State */
 		55,	/* Event-Timestamp */
 		61,	/* NAS-Port-Type */
 	};
@@ -54,9 +57,35 @@ static bool harmless_attr(uint8_t type)
 	return memchr(ok, type, sizeof ok) != NULL;
 }
 
+/* Proxy-State, whole (type, length, value), appended for the answer to
+ * echo; false when there is more than we keep. */
+static bool take_proxy_state(struct rbuf *v, struct dae_request *q)
+{
+	size_t n = rbuf_left(v);
+	const uint8_t *val;
+	struct wbuf w;
+
+	wbuf_init(&w, q->proxy_state + q->proxy_state_len,
+		  sizeof q->proxy_state - q->proxy_state_len);
+	if (!rbuf_ptr(v, &val, n) || !wbuf_u8(&w, ATTR_PROXY_STATE) ||
+	    !wbuf_u8(&w, (uint8_t)(n + 2)) || !wbuf_bytes(&w, val, n))
+		return false;
+	q->proxy_state_len += (uint16_t)w.len;
+	return true;
+}
+
 static bool take_attr(uint8_t type, struct rbuf *v, struct dae_request *q)
 {
 	switch (type) {
+	case ATTR_SERVICE_TYPE:
+		q->has_service_type = true;
+		return rbuf_left(v) == 4 && rbuf_u32(v, &q->service_type);
+	case ATTR_STATE:
+		q->has_state = true;
+		q->state_len = (uint8_t)rbuf_left(v);
+		return rbuf_copy(v, q->state, q->state_len);
+	case ATTR_PROXY_STATE:
+		return take_proxy_state(v, q);
 	case ATTR_USER_NAME:
 		take_text(v, q->user, sizeof q->user);
 		return true;
@@ -141,15 +170,51 @@ bool auth_dae_msg_auth_ok(const uint8_t *pkt, size_t len, const char *secret)
 	return rad_msg_auth_verify(pkt, len, zero, secret, &present);
 }
 
-/* The answer's attributes: Error-Cause, then a Message-Authenticator as
- * zeroes (signed once the header is complete). */
-static void answer_attrs(struct wbuf *w, const struct dae_request *req, uint32_t error_cause)
+uint32_t auth_dae_coa_refusal(const struct dae_request *q, char *why, size_t cap)
+{
+	if (q->has_service_type) {
+		snprintf(why, cap, "Service-Type %u%s not supported", q->service_type,
+			 q->service_type == DAE_SERVICE_AUTHORIZE_ONLY ? " (Authorize-Only)" : "");
+		return DAE_ERR_UNSUPPORTED_SERVICE;
+	}
+	if (q->n_unsupported) {
+		snprintf(why, cap, "%d unsupported attribute(s), the first of type %u",
+			 q->n_unsupported, q->unsupported_type);
+		return DAE_ERR_UNSUPPORTED_ATTRIBUTE;
+	}
+	if (!q->has_session_timeout && !q->has_idle_timeout) {
+		snprintf(why, cap, "no Session-Timeout or Idle-Timeout to change");
+		return DAE_ERR_MISSING_ATTRIBUTE;
+	}
+	if (!q->acct_session_id[0] && !q->framed_addr && !q->user[0]) {
+		snprintf(why, cap, "no session identification");
+		return DAE_ERR_MISSING_ATTRIBUTE;
+	}
+	return 0;
+}
+
+static bool coa_answer(uint8_t code)
+{
+	return code == DAE_COA_ACK || code == DAE_COA_NAK;
+}
+
+/* The answer's attributes: Error-Cause, State (CoA answers, RFC 5176 3.3),
+ * the Proxy-States (3.1), then a Message-Authenticator as zeroes (signed
+ * once the header is complete). */
+static void answer_attrs(struct wbuf *w, const struct dae_request *req, uint8_t code,
+			 uint32_t error_cause)
 {
 	if (error_cause) {
 		wbuf_u8(w, ATTR_ERROR_CAUSE);
 		wbuf_u8(w, 6);
 		wbuf_u32(w, error_cause);
 	}
+	if (req->has_state && coa_answer(code)) {
+		wbuf_u8(w, ATTR_STATE);
+		wbuf_u8(w, (uint8_t)(req->state_len + 2));
+		wbuf_bytes(w, req->state, req->state_len);
+	}
+	wbuf_bytes(w, req->proxy_state, req->proxy_state_len);
 	if (req->has_msg_auth) {
 		wbuf_u8(w, ATTR_MSG_AUTH);
 		wbuf_u8(w, RAD_MSG_AUTH_LEN);
@@ -164,19 +229,18 @@ size_t auth_dae_answer(uint8_t *out, size_t cap, const struct dae_request *req, 
 		       uint32_t error_cause, const char *secret)
 {
 	struct wbuf w;
-	size_t len = DAE_HDR_LEN + (error_cause ? 6 : 0) + (req->has_msg_auth ? RAD_MSG_AUTH_LEN : 0);
 	uint8_t auth[16];
 
 	wbuf_init(&w, out, cap);
 	wbuf_u8(&w, code);
 	wbuf_u8(&w, req->ident);
-	wbuf_u16(&w, (uint16_t)len);
+	wbuf_u16(&w, 0);		/* Length, below */
 	wbuf_bytes(&w, req->authenticator, 16);
-	answer_attrs(&w, req, error_cause);
-	if (!wbuf_ok(&w) || w.len != len ||
-	    !rad_msg_auth_sign(out, len, req->authenticator, secret) ||
-	    !md5_with(out, len, req->authenticator, secret, auth))
+	answer_attrs(&w, req, code, error_cause);
+	if (!wbuf_ok(&w) || w.len > DAE_MAX_PACKET || !wbuf_put_u16_at(&w, 2, (uint16_t)w.len) ||
+	    !rad_msg_auth_sign(out, w.len, req->authenticator, secret) ||
+	    !md5_with(out, w.len, req->authenticator, secret, auth))
 		return 0;
 	memcpy(out + 4, auth, 16);
-	return len;
+	return w.len;
 }

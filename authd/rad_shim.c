@@ -17,12 +17,16 @@
  *               (rad_check_response: Response Authenticator, and for
  *               Access-* the Message-Authenticator, required with
  *               `message-authenticator require`).  A refused answer is
- *               logged and dropped: the hook waits on for another datagram
- *               until radcli's wait for this send is over; if none comes,
- *               radcli is given the refused datagram with its Identifier
- *               changed, which radcli discards as an answer to another
- *               request and treats that send as unanswered (it resends,
- *               or gives up with a timeout after the last try).
+ *               counted, logged and dropped; the log line is rate-limited
+ *               per server (ratelog.h: the first, then one per
+ *               DROP_LOG_INTERVAL_MS with the number held back), since
+ *               anyone who can reach authd's port can spray them.  The
+ *               hook waits on for another datagram until radcli's wait
+ *               for this send is over; if none comes, radcli is given the
+ *               refused datagram with its Identifier changed, which radcli
+ *               discards as an answer to another request and treats that
+ *               send as unanswered (it resends, or gives up with a timeout
+ *               after the last try).
  *  getaddrinfo  radcli resolves "host" plus service "radius" for every
  *               request; in authd's empty chroot the service name cannot be
  *               looked up (no /etc/services), and the port is radcli's
@@ -36,6 +40,7 @@
 #include "child.h"
 #include "crypto.h"
 #include "log.h"
+#include "ratelog.h"
 
 #include <dlfcn.h>
 #include <errno.h>
@@ -52,6 +57,9 @@
 #define RAD_CODE_ACCESS_REQUEST		1
 #define RAD_CODE_ACCOUNTING_REQUEST	4
 #define RAD_MAX_PACKET			4096
+#define DROP_LOG_INTERVAL_MS		10000
+
+static struct auth_ratelog drop_log = AUTH_RATELOG_INIT(DROP_LOG_INTERVAL_MS);
 
 static __thread struct rad_wire *cur;
 
@@ -114,6 +122,23 @@ static const char *answer_name(uint8_t code)
 	}
 }
 
+/* One line for a refused answer, unless server's are being held back. */
+static void log_drop(const char *server, uint8_t code, uint8_t id, enum rad_verdict v)
+{
+	uint64_t held, total;
+
+	if (!auth_ratelog_hit(&drop_log, server, now_ms(), &held, &total))
+		return;
+	if (held)
+		log_warn("authd: RADIUS server %s: %s (id %u) dropped: %s; %llu more dropped "
+			 "unlogged since the last line (%llu in all; one line per %d s)", server,
+			 answer_name(code), id, rad_verdict_text(v), (unsigned long long)held,
+			 (unsigned long long)total, DROP_LOG_INTERVAL_MS / 1000);
+	else
+		log_warn("authd: RADIUS server %s: %s (id %u) dropped: %s (%llu in all)", server,
+			 answer_name(code), id, rad_verdict_text(v), (unsigned long long)total);
+}
+
 /* True when the datagram is an answer to w's request and is refused. */
 static bool refused(struct rad_wire *w, const uint8_t *pkt, ssize_t n)
 {
@@ -128,8 +153,7 @@ static bool refused(struct rad_wire *w, const uint8_t *pkt, ssize_t n)
 	if (v == RAD_RESP_OK)
 		return false;
 	w->dropped++;
-	log_warn("authd: RADIUS server %s: %s (id %u) dropped: %s", w->server, answer_name(code),
-		 id, rad_verdict_text(v));
+	log_drop(w->server, code, id, v);
 	return true;
 }
 

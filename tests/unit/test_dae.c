@@ -11,7 +11,12 @@
  * zero Authenticator field (good, flipped bit with the Request
  * Authenticator recomputed, wrong secret, absent), one of the wrong length
  * is malformed, and ACK/NAK to a request that had one carry one that
- * matches the reference byte for byte. */
+ * matches the reference byte for byte.
+ * RFC 5176 3.1-3.3 (same reference): a CoA-Request with Service-Type
+ * Authorize-Only is refused with 405 (before 401/402 would apply), any
+ * Service-Type in a CoA is; State and Proxy-State are neither unsupported
+ * nor dropped: the answers echo them byte for byte (State only in CoA
+ * answers); more Proxy-State than fits an answer is malformed. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -248,6 +253,123 @@ static void test_answers_with_msg_auth(void **state)
 					 DAE_ERR_SESSION_NOT_FOUND, "daesecret"), 0);
 }
 
+static void test_coa_service_type_parse(void **state)
+{
+	struct dae_request q;
+
+	(void)state;
+	assert_true(auth_dae_parse(coa_authorize_only, sizeof coa_authorize_only, &q));
+	assert_true(auth_dae_verify(coa_authorize_only, sizeof coa_authorize_only, "daesecret"));
+	assert_true(auth_dae_msg_auth_ok(coa_authorize_only, sizeof coa_authorize_only, "daesecret"));
+	assert_true(q.has_service_type);
+	assert_int_equal(q.service_type, DAE_SERVICE_AUTHORIZE_ONLY);
+	assert_true(q.has_state);
+	assert_int_equal(q.state_len, 12);
+	assert_memory_equal(q.state, "\x07" "authz-state", 12);
+	assert_int_equal(q.proxy_state_len, 11 + 4);	/* two, type and length included */
+	assert_int_equal(q.n_unsupported, 0);
+}
+
+/* The refusal decided before any session is looked at. */
+static void test_coa_refusal(void **state)
+{
+	static const struct {
+		const char *name;
+		const uint8_t *pkt;
+		size_t len;
+		uint32_t service_type;	/* forced when != 0 */
+		bool drop_user;
+		uint32_t want;
+	} t[] = {
+		{ "timeouts", coa, sizeof coa, 0, false, 0 },
+		{ "Filter-Id, VSA", coa_filter, sizeof coa_filter, 0, false, 401 },
+		{ "Authorize-Only, nothing to change", coa_authorize_only, sizeof coa_authorize_only,
+		  0, false, 405 },
+		{ "State and Proxy-State", coa_state, sizeof coa_state, 0, false, 0 },
+		{ "Service-Type Framed", coa, sizeof coa, 2, false, 405 },
+		{ "Service-Type beside a VSA", coa_filter, sizeof coa_filter, 17, false, 405 },
+		{ "no session named", coa_state, sizeof coa_state, 0, true, 402 },
+	};
+	char why[64];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct dae_request q;
+		uint32_t got;
+
+		assert_true(auth_dae_parse(t[i].pkt, t[i].len, &q));
+		if (t[i].service_type) {
+			q.has_service_type = true;
+			q.service_type = t[i].service_type;
+		}
+		if (t[i].drop_user)
+			q.user[0] = 0;
+		why[0] = 0;
+		got = auth_dae_coa_refusal(&q, why, sizeof why);
+		if (got != t[i].want || (got && !why[0]))
+			fail_msg("%s: Error-Cause %u (%s), want %u", t[i].name, got, why, t[i].want);
+	}
+}
+
+/* Answers echo State (CoA) and Proxy-State, matching the reference. */
+static void test_answers_echo(void **state)
+{
+	static const struct {
+		const char *name;
+		const uint8_t *req, *want;
+		size_t req_len, want_len;
+		uint8_t code;
+		uint32_t error_cause;
+	} t[] = {
+		{ "CoA-NAK 405", coa_authorize_only, coa_nak405, sizeof coa_authorize_only,
+		  sizeof coa_nak405, DAE_COA_NAK, DAE_ERR_UNSUPPORTED_SERVICE },
+		{ "CoA-ACK", coa_state, coa_state_ack, sizeof coa_state, sizeof coa_state_ack,
+		  DAE_COA_ACK, 0 },
+		{ "Disconnect-NAK", dreq_proxy, dnak_proxy, sizeof dreq_proxy, sizeof dnak_proxy,
+		  DAE_DISCONNECT_NAK, DAE_ERR_SESSION_NOT_FOUND },
+	};
+	uint8_t out[DAE_MAX_PACKET];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof t / sizeof t[0]; i++) {
+		struct dae_request q;
+		size_t n;
+
+		assert_true(auth_dae_parse(t[i].req, t[i].req_len, &q));
+		assert_true(auth_dae_verify(t[i].req, t[i].req_len, "daesecret"));
+		n = auth_dae_answer(out, sizeof out, &q, t[i].code, t[i].error_cause, "daesecret");
+		if (n != t[i].want_len || memcmp(out, t[i].want, n) != 0)
+			fail_msg("%s: answer of %zu bytes differs from the reference (%zu)",
+				 t[i].name, n, t[i].want_len);
+		/* one byte short of room: no answer rather than a cut one */
+		assert_int_equal(auth_dae_answer(out, t[i].want_len - 1, &q, t[i].code,
+						 t[i].error_cause, "daesecret"), 0);
+	}
+}
+
+/* Five Proxy-States of 253 octets: more than DAE_PROXY_STATE_MAX. */
+static void test_proxy_state_overflow(void **state)
+{
+	static uint8_t p[20 + 5 * 255];
+	struct dae_request q;
+
+	(void)state;
+	memset(p, 0xab, sizeof p);
+	p[0] = DAE_COA_REQUEST;
+	p[2] = (uint8_t)(sizeof p >> 8);
+	p[3] = (uint8_t)(sizeof p & 0xff);
+	for (int i = 0; i < 5; i++) {
+		p[20 + i * 255] = 33;
+		p[21 + i * 255] = 255;
+	}
+	assert_false(auth_dae_parse(p, sizeof p, &q));
+	assert_true(auth_dae_parse(p, 20 + 4 * 255, &q) == false);	/* Length says 5 */
+	p[3] = (uint8_t)((20 + 4 * 255) & 0xff);
+	p[2] = (uint8_t)((20 + 4 * 255) >> 8);
+	assert_true(auth_dae_parse(p, sizeof p, &q));	/* four fit: 1020 octets */
+	assert_int_equal(q.proxy_state_len, 4 * 255);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -268,6 +390,10 @@ int main(void)
 		cmocka_unit_test(test_msg_auth),
 		cmocka_unit_test(test_msg_auth_malformed),
 		cmocka_unit_test(test_answers_with_msg_auth),
+		cmocka_unit_test(test_coa_service_type_parse),
+		cmocka_unit_test(test_coa_refusal),
+		cmocka_unit_test(test_answers_echo),
+		cmocka_unit_test(test_proxy_state_overflow),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
