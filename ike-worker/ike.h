@@ -55,6 +55,14 @@ struct child_sa {
 	uint32_t lnet, lmask, rnet, rmask;
 };
 
+/* One transform our quick mode offers: a rekey offers the old SA's, a
+ * first LAN-to-LAN quick mode each transform set of the map entry. */
+struct qm_offer {
+	uint8_t enc, auth;		/* enum esp_enc / esp_auth */
+	uint16_t key_bits;		/* AES and AES-GCM: 128/192/256; else 0 */
+};
+#define QM_OFFERS 6			/* the transform sets a map entry may name */
+
 /* A quick mode ravpn started to rekey a child SA. */
 struct qm_init {
 	uint32_t msgid;			/* 0 = none */
@@ -69,6 +77,8 @@ struct qm_init {
 	size_t msg_len;
 	long long sent_ms;
 	int tries;
+	struct qm_offer offers[QM_OFFERS];	/* proposals 1..n_offers, in order */
+	int n_offers;
 };
 
 /* A quick mode in progress (responder side). */
@@ -175,6 +185,7 @@ struct ike_sa {
 	long long session_end_ms;	/* session-timeout ends it then; 0 = never */
 	uint32_t idle_timeout;		/* seconds without data traffic; 0 = none */
 	long long last_data_ms;		/* last ESP packet either way (or login) */
+	bool idle_from_policy;		/* idle_timeout is the group-policy's, not RADIUS's */
 
 	/* cert_mm.c: main mode with RSA signatures */
 	char trustpoint[NAME_LEN];	/* ours: CERTREQ, CERT, the key master signs with */
@@ -311,6 +322,10 @@ void rekey_answer(struct ike_sa *sa, const struct v1_msg *m);
 void rekey_abandon(struct ike_sa *sa);
 /* Starts our quick mode for a new SA like old (a rekey, or a first SA). */
 void rekey_start(struct ike_sa *sa, const struct child_sa *old);
+/* The same, offering each of offers (n of them, at least 1) as its own
+ * proposal; the SA gets the algorithms of the one the peer chooses. */
+void rekey_start_offering(struct ike_sa *sa, const struct child_sa *old,
+			  const struct qm_offer *offers, int n);
 /* The ESP worker says an SA reached its soft (rekey) or hard (remove) byte
  * or sequence-number limit. */
 void rekey_sa_expire(const struct ipc_sa_expire *e);
@@ -325,6 +340,8 @@ void info_input(struct ike_sa *sa, const struct v1_msg *m);
 void info_send_delete_all(struct ike_sa *sa);
 /* An informational DELETE of the IKE (ISAKMP) SA alone. */
 void info_send_delete_ike(struct ike_sa *sa);
+/* An informational DELETE of ESP SAs: our inbound SPIs (host order). */
+void info_send_delete_esp(struct ike_sa *sa, const uint32_t *spis_in, uint16_t n);
 /* An encrypted informational notify (quick mode refusals). */
 void info_send_notify(struct ike_sa *sa, uint16_t type);
 /* seconds / kb: 0 leaves that lifetime out */
@@ -344,6 +361,9 @@ enum timeout_kind timeouts_due(const struct ike_sa *sa, long long now);
 bool timeouts_tick(struct ike_sa *sa, long long now);
 void timeouts_esp_report(const struct ipc_sa_seq *q);
 void timeouts_coa(struct ike_sa *sa, const struct ipc_logoff *l);
+/* After a reload (new ike.c.conf): sessions whose idle-timeout is their
+ * group-policy's vpn-idle-timeout take its new value; RADIUS's stay. */
+void timeouts_reload(void);
 
 /* initial_contact.c: RFC 2407 4.6.3.3 - a peer that starts afresh makes
  * its older sessions (same address, and same user for XAUTH) go */

@@ -75,6 +75,35 @@ void info_send_delete_ike(struct ike_sa *sa)
 	send_info(sa, fill_delete_ike, sa);
 }
 
+struct esp_spis {
+	const uint32_t *spi;		/* host order */
+	uint16_t n;
+};
+
+static void fill_delete_esp(struct v1_out *o, const void *arg)
+{
+	const struct esp_spis *e = arg;
+	uint8_t spis[4 * SA_CHILDREN];
+	uint16_t n = e->n < SA_CHILDREN ? e->n : SA_CHILDREN;
+
+	for (uint16_t i = 0; i < n; i++) {
+		uint32_t spi = htonl(e->spi[i]);
+
+		memcpy(spis + 4 * i, &spi, 4);
+	}
+	delete_payload(o, PROTO_ESP, 4, n, spis);
+}
+
+/* The peer's outbound SAs are our inbound ones: their SPIs name the pair
+ * (RFC 2408 3.15, as the IKE worker reads a peer's DELETE). */
+void info_send_delete_esp(struct ike_sa *sa, const uint32_t *spis_in, uint16_t n)
+{
+	struct esp_spis e = { spis_in, n };
+
+	if (n)
+		send_info(sa, fill_delete_esp, &e);
+}
+
 struct dpd_arg {
 	const uint8_t *spi;
 	size_t spi_len;

@@ -13,8 +13,6 @@
 #include "log.h"
 #include "shard.h"
 
-#define DOI_IPSEC	1
-
 static uint32_t l2l_peer_addr(const struct ike_sa *sa)
 {
 	uint32_t a = 0;
@@ -216,24 +214,11 @@ static void l2l_send_delete_esp(struct ike_sa *sa)
 {
 	uint32_t spis[SA_CHILDREN];
 	uint16_t n = 0;
-	struct v1_out o;
-	size_t hash, p;
 
 	for (int i = 0; i < SA_CHILDREN; i++)
 		if (sa->children[i].used)
-			spis[n++] = htonl(sa->children[i].spi_in);
-	if (!n)
-		return;
-	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_INFO, 0, crypt_new_msgid());
-	hash = crypt_reserve_hash(sa, &o);
-	p = v1_out_open(&o, PL_DELETE);
-	wbuf_u32(&o.w, DOI_IPSEC);
-	wbuf_u8(&o.w, PROTO_ESP);
-	wbuf_u8(&o.w, 4);
-	wbuf_u16(&o.w, n);
-	wbuf_bytes(&o.w, spis, 4u * n);
-	v1_out_close(&o, p);
-	crypt_seal_send(sa, &o, hash, NULL, 0);
+			spis[n++] = sa->children[i].spi_in;
+	info_send_delete_esp(sa, spis, n);
 }
 
 /* The IPsec SAs go, the IKE SA stays: new ones are negotiated on demand. */

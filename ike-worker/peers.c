@@ -273,6 +273,8 @@ static bool from_master(struct ipc_msg *m)
 			return false;
 		if (role == ROLE_ESP)
 			peers_reinstall_esp(index);
+		if (m->hdr.type == IPC_CONFIG)	/* a reload: ike.c.conf is the new one */
+			timeouts_reload();
 		return true;
 	}
 }

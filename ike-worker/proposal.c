@@ -138,27 +138,52 @@ bool prop_select_p1(const uint8_t *sa_body, size_t len, const struct conf *c,
 	return false;
 }
 
+/* One proposal substructure holding one transform; more: another
+ * proposal follows. */
+static void sa_proposal(struct wbuf *w, bool more, uint8_t prop_num, uint8_t proto,
+			const uint32_t *spi, const uint8_t *tf, size_t tf_len)
+{
+	size_t prop = w->len;
+
+	wbuf_u8(w, more ? PL_PROPOSAL : 0);
+	wbuf_u8(w, 0);
+	wbuf_u16(w, 0);
+	wbuf_u8(w, prop_num);
+	wbuf_u8(w, proto);
+	wbuf_u8(w, spi ? 4 : 0);
+	wbuf_u8(w, 1);
+	if (spi)
+		wbuf_u32(w, *spi);
+	wbuf_bytes(w, tf, tf_len);
+	wbuf_put_u16_at(w, prop + 2, (uint16_t)(w->len - prop));
+}
+
 /* An SA payload with one proposal holding one transform (tf: its
  * substructure, generic header included); spi NULL for ISAKMP. */
 void prop_build_sa(struct v1_out *o, uint8_t prop_num, uint8_t proto, const uint32_t *spi,
 		   const uint8_t *tf, size_t tf_len)
 {
-	size_t sa = v1_out_open(o, PL_SA), prop;
+	size_t sa = v1_out_open(o, PL_SA);
 
 	wbuf_u32(&o->w, DOI_IPSEC);
 	wbuf_u32(&o->w, SIT_IDENTITY);
-	prop = o->w.len;
-	wbuf_u8(&o->w, 0);
-	wbuf_u8(&o->w, 0);
-	wbuf_u16(&o->w, 0);
-	wbuf_u8(&o->w, prop_num);
-	wbuf_u8(&o->w, proto);
-	wbuf_u8(&o->w, spi ? 4 : 0);
-	wbuf_u8(&o->w, 1);
-	if (spi)
-		wbuf_u32(&o->w, *spi);
-	wbuf_bytes(&o->w, tf, tf_len);
-	wbuf_put_u16_at(&o->w, prop + 2, (uint16_t)(o->w.len - prop));
+	sa_proposal(&o->w, false, prop_num, proto, spi, tf, tf_len);
+	v1_out_close(o, sa);
+}
+
+/* Alternatives as an ASA offers its transform sets: proposal i+1 holds
+ * transform i, all with the same SPI.  Proposals of different numbers
+ * are alternatives (RFC 2408 4.2), the responder answers with one. */
+void prop_build_p2_offer(struct v1_out *o, uint32_t spi, const uint8_t *const *tfs,
+			 const size_t *tf_lens, int n)
+{
+	size_t sa = v1_out_open(o, PL_SA);
+
+	wbuf_u32(&o->w, DOI_IPSEC);
+	wbuf_u32(&o->w, SIT_IDENTITY);
+	for (int i = 0; i < n; i++)
+		sa_proposal(&o->w, i + 1 < n, (uint8_t)(i + 1), PROTO_ESP, &spi, tfs[i],
+			    tf_lens[i]);
 	v1_out_close(o, sa);
 }
 
@@ -368,6 +393,36 @@ bool prop_select_p2(const uint8_t *sa_body, size_t len, const struct conf *c,
 		out->pfs_mismatch |= t.pfs_mismatch;
 	}
 	return false;
+}
+
+/* The responder's answer to our quick mode: exactly one ESP proposal with
+ * one transform (RFC 2408 4.2), read into out (spi_out: its SPI, the
+ * algorithms and encapsulation as it chose them). */
+bool prop_read_p2_answer(const uint8_t *sa_body, size_t len, struct p2_choice *out)
+{
+	struct rbuf r, prop, tf;
+	uint8_t next, num, proto, spi_size, n_tf, id;
+	uint16_t res;
+	const uint8_t *raw;
+	size_t raw_len;
+
+	memset(out, 0, sizeof *out);
+	if (!sa_header(&r, sa_body, len) || !substruct(&r, &next, &prop, &raw, &raw_len) ||
+	    next != 0)
+		return false;
+	if (!rbuf_u8(&prop, &out->prop_num) || !rbuf_u8(&prop, &proto) ||
+	    !rbuf_u8(&prop, &spi_size) || !rbuf_u8(&prop, &n_tf) || proto != PROTO_ESP ||
+	    spi_size != 4 || n_tf != 1 || !rbuf_u32(&prop, &out->spi_out) ||
+	    !substruct(&prop, &next, &tf, &raw, &raw_len))
+		return false;
+	if (!rbuf_u8(&tf, &num) || !rbuf_u8(&tf, &id) || !rbuf_u16(&tf, &res) ||
+	    !p2_read_attrs(&tf, out))
+		return false;
+	out->enc = id;
+	if (has_key_bits(out->enc) && !out->key_bits)
+		out->key_bits = 128;
+	out->transport = prop_transport_mode(out->encap_mode);
+	return true;
 }
 
 void prop_build_p2_reply(struct v1_out *o, const struct p2_choice *ch, uint32_t spi_in)

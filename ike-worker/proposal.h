@@ -41,6 +41,12 @@ void prop_build_p1_reply(struct v1_out *o, const struct p1_choice *ch);
 bool prop_select_p2(const uint8_t *sa_body, size_t len, const struct conf *c,
 		    struct p2_choice *out);
 void prop_build_p2_reply(struct v1_out *o, const struct p2_choice *ch, uint32_t spi_in);
+/* Our own quick mode: one ESP proposal per transform (tfs[i], generic
+ * header included), numbered from 1, all with our SPI (host order). */
+void prop_build_p2_offer(struct v1_out *o, uint32_t spi, const uint8_t *const *tfs,
+			 const size_t *tf_lens, int n);
+/* The answer to it: its single proposal and transform. */
+bool prop_read_p2_answer(const uint8_t *sa_body, size_t len, struct p2_choice *out);
 size_t prop_esp_key_len(int enc, int key_bits);
 size_t prop_esp_auth_len(int auth);
 const char *prop_esp_enc_name(int enc, int key_bits);

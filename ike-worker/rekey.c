@@ -77,15 +77,35 @@ static void rekey_transform(struct wbuf *w, const struct child_sa *c)
 	wbuf_put_u16_at(w, t + 2, (uint16_t)(w->len - t));
 }
 
-/* SA with one proposal (ESP, our new inbound SPI) holding one transform. */
-static void rekey_sa_payload(struct v1_out *o, const struct child_sa *c)
+/* The algorithms of one offer on c (the rest of c: lifetimes, mode, PFS). */
+static void rekey_apply_offer(struct child_sa *c, const struct qm_offer *f)
 {
-	uint8_t tf[64];
-	struct wbuf w;
+	c->enc = f->enc;
+	c->auth = f->auth;
+	c->key_bits = f->key_bits;
+	c->enc_len = (uint8_t)prop_esp_key_len(c->enc, c->key_bits);
+	c->auth_len = (uint8_t)prop_esp_auth_len(c->auth);
+}
 
-	wbuf_init(&w, tf, sizeof tf);
-	rekey_transform(&w, c);
-	prop_build_sa(o, 1, PROTO_ESP, &c->spi_in, tf, w.len);
+/* SA with one proposal (ESP, our new inbound SPI) per offer, each holding
+ * one transform. */
+static void rekey_sa_payload(struct v1_out *o, const struct qm_init *q)
+{
+	uint8_t tf[QM_OFFERS][64];
+	const uint8_t *tfs[QM_OFFERS];
+	size_t lens[QM_OFFERS];
+
+	for (int i = 0; i < q->n_offers; i++) {
+		struct child_sa c = q->child;
+		struct wbuf w;
+
+		rekey_apply_offer(&c, &q->offers[i]);
+		wbuf_init(&w, tf[i], sizeof tf[i]);
+		rekey_transform(&w, &c);
+		tfs[i] = tf[i];
+		lens[i] = w.len;
+	}
+	prop_build_p2_offer(o, q->child.spi_in, tfs, lens, q->n_offers);
 }
 
 /* Our IDs are the client's, swapped: its IDcr (what it reaches) is our IDci. */
@@ -105,7 +125,7 @@ static void rekey_send1(struct ike_sa *sa, const struct child_sa *old)
 
 	v1_out_begin(&o, sa->icky, sa->rcky, EXCH_QUICK, 0, q->msgid);
 	hash = crypt_reserve_hash(sa, &o);
-	rekey_sa_payload(&o, &q->child);
+	rekey_sa_payload(&o, q);
 	v1_out_payload(&o, PL_NONCE, q->ni, sizeof q->ni);
 	if (q->dh)
 		v1_out_payload(&o, PL_KE, q->gx, q->gx_len);
@@ -122,9 +142,22 @@ static void rekey_send1(struct ike_sa *sa, const struct child_sa *old)
 
 void rekey_start(struct ike_sa *sa, const struct child_sa *old)
 {
+	struct qm_offer f = { old->enc, old->auth, old->key_bits };
+
+	rekey_start_offering(sa, old, &f, 1);
+}
+
+void rekey_start_offering(struct ike_sa *sa, const struct child_sa *old,
+			  const struct qm_offer *offers, int n)
+{
 	struct qm_init *q = &sa->qmi;
 
+	if (n < 1)
+		return;
+	q->n_offers = n < QM_OFFERS ? n : QM_OFFERS;
+	memcpy(q->offers, offers, sizeof *offers * (size_t)q->n_offers);
 	q->child = *old;
+	rekey_apply_offer(&q->child, &offers[0]);	/* until the answer names one */
 	q->child.used = q->child.installed = false;
 	q->child.retire_ms = 0;
 	q->child.seq_out_seen = 0;
@@ -166,6 +199,19 @@ static void retire(struct ike_sa *sa, struct child_sa *c, const char *why)
 	memset(c, 0, sizeof *c);
 }
 
+/* Hard lifetime: the SA goes and, while the IKE SA lives to carry it, the
+ * peer hears so (an ISAKMP DELETE of the pair, as `clear crypto sa`
+ * sends) instead of sending into an SA that no longer exists. */
+static void retire_hard(struct ike_sa *sa, struct child_sa *c, const char *why)
+{
+	if (sa->state == ST_ESTABLISHED && !sa->p1_dead) {
+		info_send_delete_esp(sa, &c->spi_in, 1);
+		log_info("peer %s user %s: DELETE of IPsec SA 0x%08x sent to the peer",
+			 sa_peer_str(sa), sa->user, c->spi_in);
+	}
+	retire(sa, c, why);
+}
+
 static void rekey_retransmit(struct ike_sa *sa, long long now)
 {
 	struct qm_init *q = &sa->qmi;
@@ -196,7 +242,7 @@ void rekey_tick(struct ike_sa *sa, long long now)
 		if (c->retire_ms && now >= c->retire_ms)
 			retire(sa, c, "replaced by a rekey");
 		else if (age >= (long long)c->lifetime * 1000)
-			retire(sa, c, "hard lifetime reached");
+			retire_hard(sa, c, "hard lifetime reached");
 		else if (!c->retire_ms && (age >= soft_ms(c) || c->soft_expired) &&
 			 !sa->qmi.msgid && !sa->qm.msgid && !sa->p1_dead)
 			rekey_start(sa, c);
@@ -226,8 +272,8 @@ void rekey_sa_expire(const struct ipc_sa_expire *e)
 	if (e->hard) {
 		log_notice("peer %s user %s: IPsec SA 0x%08x reached its hard lifetime (%s)",
 			   sa_peer_str(sa), sa->user, c->spi_in, what);
-		retire(sa, c, e->why == EXPIRE_SEQ ? "sequence numbers exhausted" :
-			      "hard lifetime in kilobytes reached");
+		retire_hard(sa, c, e->why == EXPIRE_SEQ ? "sequence numbers exhausted" :
+				   "hard lifetime in kilobytes reached");
 		return;
 	}
 	if (c->retire_ms || c->soft_expired)
@@ -239,20 +285,44 @@ void rekey_sa_expire(const struct ipc_sa_expire *e)
 		rekey_start(sa, c);
 }
 
+static bool offer_matches(const struct qm_offer *f, const struct p2_choice *ch)
+{
+	bool bits = f->enc == ESP_ENC_AES_CBC || f->enc == ESP_ENC_AES_GCM_16;
+
+	return f->enc == ch->enc && f->auth == ch->auth && (!bits || f->key_bits == ch->key_bits);
+}
+
+/* The offer the peer's answer chose: its transform must be one we offered
+ * (whatever its proposal number says), else the answer is refused. */
+static const struct qm_offer *rekey_chosen(const struct ike_sa *sa, const struct v1_payload *sap,
+					   uint32_t *spi)
+{
+	const struct qm_init *q = &sa->qmi;
+	struct p2_choice ch;
+
+	if (!sap || !prop_read_p2_answer(sap->body, sap->len, &ch))
+		return NULL;
+	*spi = ch.spi_out;
+	for (int i = 0; i < q->n_offers; i++)
+		if (offer_matches(&q->offers[i], &ch))
+			return &q->offers[i];
+	log_warn("peer %s user %s: the answer to our quick mode chose %s-%s, which we did not offer",
+		 sa_peer_str(sa), sa->user, prop_esp_enc_name(ch.enc, ch.key_bits),
+		 prop_esp_auth_name(ch.auth));
+	return NULL;
+}
+
 static bool rekey_parse(struct ike_sa *sa, const struct v1_msg *m, uint32_t *spi,
 			const struct v1_payload **nr, uint8_t *gxy, size_t *gxy_len)
 {
-	const struct v1_payload *sap = v1_find(m, PL_SA, 0), *ke = v1_find(m, PL_KE, 0);
-	struct rbuf r;
+	const struct v1_payload *ke = v1_find(m, PL_KE, 0);
+	const struct qm_offer *f = rekey_chosen(sa, v1_find(m, PL_SA, 0), spi);
 
 	*nr = v1_find(m, PL_NONCE, 0);
 	*gxy_len = 0;
-	if (!sap || !*nr || (*nr)->len < 8 || (*nr)->len > 256)
+	if (!f || !*nr || (*nr)->len < 8 || (*nr)->len > 256)
 		return false;
-	/* DOI, situation, proposal header, number, protocol, SPI size, count, SPI */
-	rbuf_init(&r, sap->body, sap->len);
-	if (!rbuf_skip(&r, 8 + 4 + 4) || !rbuf_u32(&r, spi))
-		return false;
+	rekey_apply_offer(&sa->qmi.child, f);
 	if (!sa->qmi.dh)
 		return true;
 	*gxy_len = dh_shared_len(sa->qmi.child.pfs_group);
@@ -300,6 +370,11 @@ void rekey_answer(struct ike_sa *sa, const struct v1_msg *m)
 		return;
 	}
 	sa->qmi.child.spi_out = spi;
+	if (sa->qmi.n_offers > 1)
+		log_info("peer %s user %s: the peer chose %s-%s of %d transform sets offered",
+			 sa_peer_str(sa), sa->user,
+			 prop_esp_enc_name(sa->qmi.child.enc, sa->qmi.child.key_bits),
+			 prop_esp_auth_name(sa->qmi.child.auth), sa->qmi.n_offers);
 	if (!qm_keymat(sa, &sa->qmi.child, sa->qmi.ni, sizeof sa->qmi.ni, nr->body, nr->len,
 		       gxy_len ? gxy : NULL, gxy_len)) {
 		rekey_abandon(sa);

@@ -20,6 +20,7 @@ void timeouts_start(struct ike_sa *sa, uint32_t radius_idle_timeout)
 	sa->session_end_ms = sa->session_timeout ?
 		sa->up_ms + (long long)sa->session_timeout * 1000 : 0;
 	sa->idle_timeout = radius_idle_timeout ? radius_idle_timeout : conf_idle_timeout(gp);
+	sa->idle_from_policy = !radius_idle_timeout;
 	sa->last_data_ms = sa->up_ms;
 }
 
@@ -102,6 +103,7 @@ void timeouts_coa(struct ike_sa *sa, const struct ipc_logoff *l)
 	}
 	if (l->has_idle_timeout) {
 		sa->idle_timeout = l->idle_timeout;
+		sa->idle_from_policy = false;	/* RADIUS's now: a reload keeps it */
 		sa->last_data_ms = now;
 	}
 	if (l->has_session_timeout)
@@ -111,4 +113,28 @@ void timeouts_coa(struct ike_sa *sa, const struct ipc_logoff *l)
 		log_notice("peer %s user %s: CoA: idle-timeout %u s", sa_peer_str(sa), sa->user,
 			   l->idle_timeout);
 	timeouts_db(sa);
+}
+
+/* The idle clock is not restarted: a shorter timeout that has already run
+ * out ends the session at the next tick, as it would for a new login. */
+void timeouts_reload(void)
+{
+	int changed = 0;
+
+	for (struct ike_sa *sa = ike.sas; sa; sa = sa->next) {
+		uint32_t idle;
+
+		if (!sa->idle_from_policy)
+			continue;
+		idle = conf_idle_timeout(conf_group_policy(&ike.c.conf, sa->policy));
+		if (idle == sa->idle_timeout)
+			continue;
+		log_debug("peer %s user %s: reload: idle-timeout %u s -> %u s (group-policy %s)",
+			  sa_peer_str(sa), sa->user, sa->idle_timeout, idle, sa->policy);
+		sa->idle_timeout = idle;
+		timeouts_db(sa);
+		changed++;
+	}
+	if (changed)
+		log_notice("reload: vpn-idle-timeout applied to %d live session(s)", changed);
 }

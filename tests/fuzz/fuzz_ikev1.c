@@ -1,6 +1,7 @@
 /* libFuzzer target: the IKEv1 message parser and every payload reader that
  * touches wire data before authentication (header, payload chain, SA
- * negotiation of phase 1 and 2, data attributes). */
+ * negotiation of phase 1 and 2, the answer to our own quick mode, data
+ * attributes). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,6 +57,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (p->type == PL_SA) {
 			prop_select_p1(p->body, p->len, fuzz_conf(), &c1);
 			prop_select_p2(p->body, p->len, fuzz_conf(), &c2);
+			prop_read_p2_answer(p->body, p->len, &c2);
 		} else if (p->type == PL_ATTR && p->len >= 4) {
 			walk_attrs(p->body + 4, p->len - 4);
 		}

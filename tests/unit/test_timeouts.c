@@ -7,7 +7,10 @@
  *    again or an unknown SPI is not, and an inbound report never touches
  *    the outbound sequence number;
  *  - a CoA's Session-Timeout counts from now, 0 removes it, and a CoA
- *    without Idle-Timeout leaves the idle timer alone. */
+ *    without Idle-Timeout leaves the idle timer alone;
+ *  - a reload gives live sessions whose idle-timeout came from their
+ *    group-policy the new vpn-idle-timeout (the idle clock keeps running),
+ *    while an Idle-Timeout from RADIUS (Access-Accept or CoA) stays. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -139,6 +142,76 @@ static void test_coa(void **state)
 	assert_true(sa.last_data_ms >= before);		/* the new idle timer starts now */
 }
 
+/* The same policies after a reload: GP 2 -> 5 minutes, SHORT 7 -> 9 s,
+ * NOIDLE gets one, PLAIN unchanged (default 30 minutes). */
+static const char CONF_RELOADED[] =
+	"group-policy GP internal\ngroup-policy GP attributes\n vpn-idle-timeout 5\n"
+	"group-policy NOIDLE internal\ngroup-policy NOIDLE attributes\n vpn-idle-timeout 1\n"
+	"group-policy SHORT internal\ngroup-policy SHORT attributes\n vpn-idle-timeout seconds 9\n"
+	"group-policy PLAIN internal\n";
+
+static void swap_conf(const char *text, size_t len)
+{
+	struct conf nc;
+	char err[256];
+
+	if (!conf_parse_text(text, len, "test", &nc, err, sizeof err))
+		fail_msg("%s", err);
+	conf_free(&ike.c.conf);
+	ike.c.conf = nc;
+}
+
+static void test_reload(void **state)
+{
+	static const struct {
+		const char *policy;
+		uint32_t radius_idle;	/* at login; 0 = none */
+		uint32_t coa_idle;	/* a CoA's Idle-Timeout; 0 = no CoA */
+		uint32_t before, after;
+	} t[] = {
+		{ "GP", 0, 0, 120, 300 },
+		{ "GP", 30, 0, 30, 30 },		/* RADIUS wins */
+		{ "SHORT", 0, 0, 7, 9 },
+		{ "NOIDLE", 0, 0, 0, 60 },
+		{ "NOIDLE", 0, 45, 45, 45 },		/* changed by CoA: RADIUS's now */
+		{ "PLAIN", 0, 0, 1800, 1800 },
+		{ "GP", 15, 40, 40, 40 },
+	};
+	static struct ike_sa sas[sizeof t / sizeof t[0]];
+	struct ipc_logoff coa = { .coa = 1, .has_idle_timeout = 1 };
+	size_t n = sizeof t / sizeof t[0];
+
+	(void)state;
+	memset(sas, 0, sizeof sas);
+	for (size_t i = 0; i < n; i++) {
+		ipc_strcpy(sas[i].policy, sizeof sas[i].policy, t[i].policy);
+		sas[i].state = ST_ESTABLISHED;
+		sas[i].up_ms = 1000;
+		sas[i].next = i + 1 < n ? &sas[i + 1] : NULL;
+		timeouts_start(&sas[i], t[i].radius_idle);
+		if (t[i].coa_idle) {
+			coa.idle_timeout = t[i].coa_idle;
+			timeouts_coa(&sas[i], &coa);
+		}
+		sas[i].last_data_ms = 1234;
+		assert_int_equal(sas[i].idle_timeout, t[i].before);
+	}
+	ike.sas = &sas[0];
+	swap_conf(CONF_RELOADED, sizeof CONF_RELOADED - 1);
+	timeouts_reload();
+	for (size_t i = 0; i < n; i++) {
+		if (sas[i].idle_timeout != t[i].after)
+			fail_msg("case %zu (%s): idle %u after the reload, want %u", i, t[i].policy,
+				 sas[i].idle_timeout, t[i].after);
+		assert_int_equal(sas[i].last_data_ms, 1234);	/* the clock runs on */
+	}
+	swap_conf(CONF, sizeof CONF - 1);
+	timeouts_reload();				/* and back */
+	for (size_t i = 0; i < n; i++)
+		assert_int_equal(sas[i].idle_timeout, t[i].before);
+	ike.sas = NULL;
+}
+
 static int setup(void **state)
 {
 	char err[256];
@@ -169,6 +242,7 @@ int main(void)
 		cmocka_unit_test(test_due),
 		cmocka_unit_test(test_esp_report),
 		cmocka_unit_test(test_coa),
+		cmocka_unit_test(test_reload),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
