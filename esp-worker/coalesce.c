@@ -130,26 +130,77 @@ static bool udp_continues(const struct esp_coal *c, const struct esp_flow4 *t)
 	return (t->frag & IP_DF) || t->id == (uint16_t)(c->head.id + c->count);
 }
 
+bool esp_coal_add_flow(struct esp_coal *c, const uint8_t *pkt, size_t len,
+		       const struct esp_flow4 *t)
+{
+	if (t->proto == ESP_PROTO_UDP && !c->udp)
+		return false;
+	if (c->len == 0)
+		return coal_start(c, pkt, len, t);
+	if (c->closed || !same_flow(&c->head, t) || t->payload_len == 0 ||
+	    t->payload_len > c->mss || c->count >= COAL_MAX_SEGS ||
+	    t->payload_len > c->cap - c->len ||
+	    !(t->proto == ESP_PROTO_TCP ? tcp_continues(c, t) : udp_continues(c, t)))
+		return false;
+	memcpy(c->pkt + c->len, t->payload, t->payload_len);
+	c->len += t->payload_len;
+	c->count++;
+	c->next_seq += (uint32_t)t->payload_len;
+	c->psh = (t->flags & TCP_PSH) != 0;
+	c->closed = t->payload_len < c->mss || c->psh;
+	return true;
+}
+
 bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len)
 {
 	struct esp_flow4 t;
 
-	if (!esp_flow4_parse(pkt, len, &t) || (t.proto == ESP_PROTO_UDP && !c->udp))
-		return false;
-	if (c->len == 0)
-		return coal_start(c, pkt, len, &t);
-	if (c->closed || !same_flow(&c->head, &t) || t.payload_len == 0 ||
-	    t.payload_len > c->mss || c->count >= COAL_MAX_SEGS ||
-	    t.payload_len > c->cap - c->len ||
-	    !(t.proto == ESP_PROTO_TCP ? tcp_continues(c, &t) : udp_continues(c, &t)))
-		return false;
-	memcpy(c->pkt + c->len, t.payload, t.payload_len);
-	c->len += t.payload_len;
-	c->count++;
-	c->next_seq += (uint32_t)t.payload_len;
-	c->psh = (t.flags & TCP_PSH) != 0;
-	c->closed = t.payload_len < c->mss || c->psh;
-	return true;
+	return esp_flow4_parse(pkt, len, &t) && esp_coal_add_flow(c, pkt, len, &t);
+}
+
+/* ---- several flows at once ---- */
+
+void esp_coalset_init(struct esp_coalset *s, uint8_t *bufs, size_t each)
+{
+	memset(s, 0, sizeof *s);
+	for (int i = 0; i < ESP_COAL_FLOWS; i++)
+		esp_coal_init(&s->flow[i], bufs + (size_t)i * each + ESP_COAL_ROOM,
+			      each - ESP_COAL_ROOM);
+}
+
+static bool same_tuple(const struct esp_flow4 *a, const struct esp_flow4 *b)
+{
+	return a->proto == b->proto && a->src == b->src && a->dst == b->dst &&
+	       a->sport == b->sport && a->dport == b->dport;
+}
+
+struct esp_coal *esp_coalset_pick(struct esp_coalset *s, const struct esp_flow4 *t)
+{
+	struct esp_coal *free_one = NULL, *oldest = &s->flow[0];
+
+	s->clock++;
+	for (int i = 0; i < ESP_COAL_FLOWS; i++) {
+		struct esp_coal *c = &s->flow[i];
+
+		if (c->len && same_tuple(&c->head, t)) {
+			c->used_at = s->clock;
+			return c;
+		}
+		if (!c->len && !free_one)
+			free_one = c;
+		if (c->used_at < oldest->used_at)
+			oldest = c;
+	}
+	if (free_one)
+		oldest = free_one;
+	oldest->used_at = s->clock;
+	return oldest;		/* the caller flushes what it holds */
+}
+
+void esp_coalset_no_udp(struct esp_coalset *s)
+{
+	for (int i = 0; i < ESP_COAL_FLOWS; i++)
+		s->flow[i].udp = false;
 }
 
 /* Lengths, IP checksum, PSH, and the partial L4 checksum. */

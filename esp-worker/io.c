@@ -24,6 +24,8 @@
 #include "log.h"
 
 #define TUN_BURST	64			/* TUN reads per wake-up */
+
+_Static_assert(ESP_COAL_ROOM >= VNET_ROOM, "room for the virtio-net header before a coalesced packet");
 #define RX_BURST	8			/* recvmmsg calls per wake-up */
 
 static bool set_nonblock(int fd)
@@ -102,7 +104,7 @@ void esp_io_init(struct esp_worker *w)
 	}
 	esp_tx_init(&io->tx_udp);
 	esp_tx_init(&io->tx_raw);
-	esp_coal_init(&io->coal, io->coal_buf + VNET_ROOM, sizeof io->coal_buf - VNET_ROOM);
+	esp_coalset_init(&io->coal, &io->coal_buf[0][0], sizeof io->coal_buf[0]);
 	w->io = io;
 	if (w->c->fds[FD_UDP4500] < 0 || w->c->fds[FD_TUN] < 0)
 		fatal("master sent no UDP 4500 socket or no TUN queue");
@@ -142,37 +144,35 @@ static void tun_write(struct esp_worker *w, uint8_t *pkt, size_t n, const struct
 }
 
 /* A kernel before 6.2 refuses UDP_L4 on a TUN: stop merging UDP and
- * write this packet's datagrams one by one. */
-static void uso_refused(struct esp_worker *w, size_t n)
+ * write the datagrams of c's packet (n bytes) one by one. */
+static void uso_refused(struct esp_worker *w, const struct esp_coal *c, size_t n)
 {
 	static const struct esp_vnet valid = { .flags = ESP_VNET_DATA_VALID };
 	struct esp_io *io = w->io;
 	uint8_t *out = io->useg + VNET_ROOM;
 	int k;
 
-	io->coal.udp = false;
+	esp_coalset_no_udp(&io->coal);
 	log_warn("esp: the TUN refuses UDP segmentation offload (Linux < 6.2?): "
 		 "UDP datagrams are written one by one");
-	for (unsigned i = 0;
-	     (k = esp_uso_segment(io->coal.pkt, n, &io->coal.head, io->coal.mss, i, out, SLOT)) > 0;
+	for (unsigned i = 0; (k = esp_uso_segment(c->pkt, n, &c->head, c->mss, i, out, SLOT)) > 0;
 	     i++)
 		tun_write(w, out, (size_t)k, &valid);
 }
 
-/* Writes the coalesced packets out (one packet, GSO when several). */
-static void coal_flush(struct esp_worker *w)
+/* Writes c's coalesced packets out (one packet, GSO when several). */
+static void coal_flush_one(struct esp_worker *w, struct esp_coal *c)
 {
-	struct esp_io *io = w->io;
-	unsigned segs = io->coal.count;
+	unsigned segs = c->count;
 	struct esp_vnet v;
-	size_t n = esp_coal_finish(&io->coal, &v);
+	size_t n = esp_coal_finish(c, &v);
 	int err;
 
 	if (n == 0)
 		return;
-	err = tun_write_errno(w, io->coal.pkt, n, &v);
+	err = tun_write_errno(w, c->pkt, n, &v);
 	if (err == EINVAL && v.gso_type == ESP_GSO_UDP_L4) {
-		uso_refused(w, n);
+		uso_refused(w, c, n);
 		return;
 	}
 	if (err) {
@@ -186,20 +186,30 @@ static void coal_flush(struct esp_worker *w)
 	}
 }
 
-/* The packet decrypted at inner + VNET_ROOM: joins the packets being
- * coalesced, or is written (DATA_VALID: the ICV was verified, the
+/* The end of a receive batch: every flow's packet goes out. */
+static void coal_flush(struct esp_worker *w)
+{
+	for (int i = 0; i < ESP_COAL_FLOWS; i++)
+		coal_flush_one(w, &w->io->coal.flow[i]);
+}
+
+/* The packet decrypted at inner + VNET_ROOM: joins its flow's packets
+ * being coalesced, or is written (DATA_VALID: the ICV was verified, the
  * kernel need not check the inner checksum again). */
 static void tun_deliver(struct esp_worker *w, size_t n)
 {
 	static const struct esp_vnet valid = { .flags = ESP_VNET_DATA_VALID };
 	struct esp_io *io = w->io;
 	uint8_t *pkt = io->inner + VNET_ROOM;
+	struct esp_flow4 t;
 
-	if (io->vnet_len) {
-		if (esp_coal_add(&io->coal, pkt, n))
+	if (io->vnet_len && esp_flow4_parse(pkt, n, &t)) {
+		struct esp_coal *c = esp_coalset_pick(&io->coal, &t);
+
+		if (esp_coal_add_flow(c, pkt, n, &t))
 			return;
-		coal_flush(w);
-		if (esp_coal_add(&io->coal, pkt, n))
+		coal_flush_one(w, c);
+		if (esp_coal_add_flow(c, pkt, n, &t))
 			return;
 	}
 	tun_write(w, pkt, n, &valid);

@@ -58,8 +58,8 @@ struct esp_io {
 	uint8_t inner[VNET_ROOM + SLOT];
 	uint8_t tun_pkt[TUN_READ_MAX];		/* what one TUN read returned */
 	uint8_t seg[SLOT];			/* one segment of a super-segment */
-	struct esp_coal coal;			/* decrypted segments for one TUN write */
-	uint8_t coal_buf[VNET_ROOM + 65535];
+	struct esp_coalset coal;		/* decrypted packets, by flow, for TUN writes */
+	uint8_t coal_buf[ESP_COAL_FLOWS][ESP_COAL_ROOM + 65535];
 	uint8_t useg[VNET_ROOM + SLOT];		/* one datagram of a refused UDP_L4 write */
 	bool tun_nonblock;
 	int vnet_len;				/* TUN virtio-net header, 0: none */

@@ -110,6 +110,7 @@ struct esp_coal {
 	unsigned count;
 	uint32_t next_seq;
 	bool closed;			/* a short or PSH segment, or not mergeable */
+	uint64_t used_at;		/* esp_coalset: when its flow last had a packet */
 };
 
 void esp_coal_init(struct esp_coal *c, uint8_t *buf, size_t cap);
@@ -117,10 +118,35 @@ void esp_coal_init(struct esp_coal *c, uint8_t *buf, size_t cap);
  * IPv4 TCP or UDP: write that alone), or appends it (false when it does not
  * continue c: finish c, then add again). */
 bool esp_coal_add(struct esp_coal *c, const uint8_t *pkt, size_t len);
+/* The same for a packet already parsed into t. */
+bool esp_coal_add_flow(struct esp_coal *c, const uint8_t *pkt, size_t len,
+		       const struct esp_flow4 *t);
 /* Finishes c's packet (length, IP checksum; with more than one segment
  * the TCP checksum field becomes the pseudo-header sum) and describes it
  * in v (no GSO for a single segment).  Returns its length and empties c. */
 size_t esp_coal_finish(struct esp_coal *c, struct esp_vnet *v);
+/* Several flows coalesced at once, as a NIC's GRO keeps several: the
+ * packets of many clients arrive interleaved in one receive batch.  Each
+ * flow (addresses, ports, protocol) has its own esp_coal; a new flow takes
+ * a free one, else the one idle longest, which the caller flushes first.
+ * Packets of one flow keep their order; different flows may pass each
+ * other, as through GRO. */
+#define ESP_COAL_FLOWS	8
+#define ESP_COAL_ROOM	16		/* bytes kept free before each packet (virtio-net header) */
+
+struct esp_coalset {
+	struct esp_coal flow[ESP_COAL_FLOWS];
+	uint64_t clock;
+};
+
+/* bufs: ESP_COAL_FLOWS buffers of each bytes, back to back. */
+void esp_coalset_init(struct esp_coalset *s, uint8_t *bufs, size_t each);
+/* The esp_coal for t's flow: the one holding it, else a free one, else the
+ * one idle longest (holding another flow: flush it before adding). */
+struct esp_coal *esp_coalset_pick(struct esp_coalset *s, const struct esp_flow4 *t);
+/* No UDP merging any more (a TUN that refused UDP_L4). */
+void esp_coalset_no_udp(struct esp_coalset *s);
+
 /* Parses an IPv4 TCP or UDP packet (no fragment, lengths consistent). */
 bool esp_flow4_parse(const uint8_t *pkt, size_t len, struct esp_flow4 *t);
 

@@ -4,10 +4,10 @@
  *    header parsed, a TCPV4 super-segment split with esp_tso_*, a UDP_L4
  *    one cut with esp_uso_segment, as io.c does;
  *  - odd: decrypted inner packets from a client (2-byte length, then the
- *    packet, repeated) into the coalescer, finished, and a UDP_L4 result
- *    cut back into datagrams.
+ *    packet, repeated) into the flows' coalescers, each finished when a
+ *    packet does not join it, and a UDP_L4 result cut back into datagrams.
  * Invariants: nothing written past a buffer (ASan), every segment fits its
- * slot, a merged packet is at most 64 KB and never more than was added.
+ * slot, a merged packet fits its buffer.
  * The sources it links are listed in fuzz_offload.srcs. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -18,7 +18,6 @@
 #define SLOT 9216
 
 static uint8_t seg[SLOT];
-static uint8_t coal_buf[65535];
 
 static void cut_udp(const uint8_t *pkt, size_t len, size_t mss)
 {
@@ -61,34 +60,46 @@ static void tun_read(const uint8_t *d, size_t size)
 			abort();
 }
 
+/* A merged packet must fit its buffer; a UDP_L4 one cuts back cleanly. */
+static void finish(struct esp_coal *c)
+{
+	struct esp_vnet v;
+	size_t n = esp_coal_finish(c, &v);
+
+	if (n > c->cap)
+		abort();
+	if (v.gso_type == ESP_GSO_UDP_L4)
+		cut_udp(c->pkt, n, v.gso_size);
+}
+
+/* As io.c's tun_deliver: each packet to its flow's esp_coal, flushed when
+ * the packet does not join it. */
 static void coalesce(const uint8_t *d, size_t size)
 {
-	struct esp_coal c;
-	struct esp_vnet v;
-	size_t added = 0, n;
+	static uint8_t bufs[ESP_COAL_FLOWS][ESP_COAL_ROOM + 65535];
+	struct esp_coalset s;
 	struct rbuf r;
 
-	esp_coal_init(&c, coal_buf, sizeof coal_buf);
+	esp_coalset_init(&s, &bufs[0][0], sizeof bufs[0]);
 	rbuf_init(&r, d, size);
 	for (;;) {
 		uint16_t len = 0;
 		const uint8_t *p;
+		struct esp_flow4 t;
+		struct esp_coal *c;
 
 		if (!rbuf_u16(&r, &len) || !rbuf_ptr(&r, &p, len))
 			break;
-		if (esp_coal_add(&c, p, len)) {
-			added += len;
+		if (!esp_flow4_parse(p, len, &t))
 			continue;
-		}
-		esp_coal_finish(&c, &v);
-		if (esp_coal_add(&c, p, len))
-			added = len;
+		c = esp_coalset_pick(&s, &t);
+		if (esp_coal_add_flow(c, p, len, &t))
+			continue;
+		finish(c);
+		esp_coal_add_flow(c, p, len, &t);
 	}
-	n = esp_coal_finish(&c, &v);
-	if (n > sizeof coal_buf || n > added)
-		abort();
-	if (v.gso_type == ESP_GSO_UDP_L4)
-		cut_udp(coal_buf, n, v.gso_size);
+	for (int i = 0; i < ESP_COAL_FLOWS; i++)
+		finish(&s.flow[i]);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

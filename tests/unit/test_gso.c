@@ -618,6 +618,75 @@ static void test_coal_udp_breaks(void **state)
 	assert_false(esp_coal_add(&co, dgrams[0], dgram_len[0]));
 }
 
+/* ---- several flows at once ---- */
+
+static uint8_t set_bufs[ESP_COAL_FLOWS][ESP_COAL_ROOM + 65535];
+
+/* Adds one packet as io.c does: its flow's esp_coal, flushed (counted in
+ * *writes, its datagrams in *segs) when the packet does not join it. */
+static void set_deliver(struct esp_coalset *s, const uint8_t *p, size_t n, int *writes)
+{
+	struct esp_flow4 t;
+	struct esp_coal *c;
+	struct esp_vnet v;
+
+	assert_true(esp_flow4_parse(p, n, &t));
+	c = esp_coalset_pick(s, &t);
+	if (esp_coal_add_flow(c, p, n, &t))
+		return;
+	if (esp_coal_finish(c, &v))
+		(*writes)++;
+	assert_true(esp_coal_add_flow(c, p, n, &t));
+}
+
+/* Datagrams of 3 flows interleaved A B C A B C ...: each flow still
+ * makes one packet; 9 flows for 8 slots: the one idle longest goes. */
+static void test_coalset_interleaved(void **state)
+{
+	static uint8_t flows[9][6][1100];
+	struct esp_coalset s;
+	int writes = 0, merged = 0;
+
+	(void)state;
+	for (int f = 0; f < 9; f++)
+		for (int j = 0; j < 6; j++) {
+			build_dgram(0, 1000, (uint16_t)(100 + j), false, (uint16_t)(5000 + f));
+			memcpy(flows[f][j], dgrams[0], dgram_len[0]);
+		}
+	esp_coalset_init(&s, &set_bufs[0][0], sizeof set_bufs[0]);
+	for (int j = 0; j < 6; j++)
+		for (int f = 0; f < 3; f++)
+			set_deliver(&s, flows[f][j], 1028, &writes);
+	assert_int_equal(writes, 0);
+	for (int i = 0; i < ESP_COAL_FLOWS; i++) {
+		struct esp_vnet v;
+		unsigned count = s.flow[i].count;
+		size_t n = esp_coal_finish(&s.flow[i], &v);
+
+		if (!n)
+			continue;
+		merged++;
+		assert_int_equal(count, 6);
+		assert_int_equal(n, 28 + 6000);
+		assert_int_equal(v.gso_type, ESP_GSO_UDP_L4);
+		assert_true(s.flow[i].pkt >= &set_bufs[0][0] + ESP_COAL_ROOM);
+	}
+	assert_int_equal(merged, 3);
+	/* 9 flows, 8 slots: flow 8 takes flow 0's (idle longest) */
+	esp_coalset_init(&s, &set_bufs[0][0], sizeof set_bufs[0]);
+	for (int f = 0; f < 8; f++)
+		set_deliver(&s, flows[f][0], 1028, &writes);
+	set_deliver(&s, flows[1][1], 1028, &writes);	/* flow 1 busy again */
+	assert_int_equal(writes, 0);
+	set_deliver(&s, flows[8][0], 1028, &writes);
+	assert_int_equal(writes, 1);			/* flow 0 was written out */
+	set_deliver(&s, flows[1][2], 1028, &writes);	/* flows 1 and 2 untouched: join */
+	set_deliver(&s, flows[2][1], 1028, &writes);
+	assert_int_equal(writes, 1);
+	set_deliver(&s, flows[0][1], 1028, &writes);	/* flow 0 is back: flow 3 goes */
+	assert_int_equal(writes, 2);
+}
+
 /* ---- crypto engine offload disable ---- */
 
 static void test_conf_offload(void **state)
@@ -666,6 +735,7 @@ int main(void)
 		cmocka_unit_test(test_coal_breaks),
 		cmocka_unit_test(test_coal_udp_roundtrip),
 		cmocka_unit_test(test_coal_udp_breaks),
+		cmocka_unit_test(test_coalset_interleaved),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
