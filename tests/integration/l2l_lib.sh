@@ -8,6 +8,7 @@
 #   isakmp_json, ipsec_sa_count, has_ipsec_sa, no_ipsec_sa, no_isakmp_sa, has_isakmp_sa,
 #   sw_child_up CHILD, sw_ike_up, sw_sa_gone RE, log_count TEXT, explain
 NS_LAN2=${NS_LAN2:-${NS_CL}-lan2}
+. "$ROOT/tests/integration/traffic_lib.sh"
 
 # ---- topology: lib.sh's, plus a LAN behind the peer gateway ----
 lan2_up() {
@@ -97,43 +98,9 @@ ping_from() { # ping_from NS DST [COUNT]
 }
 ping_once() { ip netns exec "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1; }
 # a short TCP transfer: 2 MB of random bytes, hashed on both ends
-SINK='
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-s.settimeout(20)
-c, _ = s.accept()
-c.settimeout(20)
-h, n = hashlib.sha256(), 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-open(sys.argv[3], "w").write("%s %d\n" % (h.hexdigest(), n))'
-SEND='
-import socket, sys
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=20)
-c.sendall(open(sys.argv[3], "rb").read())
-c.shutdown(socket.SHUT_WR)
-c.recv(1)
-c.close()'
 tcp_transfer() { # tcp_transfer FROM_NS TO_NS TO_IP
-	local want got sink
 	[ -s "$STATE/random.bin" ] || head -c 2000000 /dev/urandom >"$STATE/random.bin"
-	rm -f "$STATE/sink.sha"
-	ip netns exec "$2" /usr/bin/python3 -c "$SINK" "$3" 5602 "$STATE/sink.sha" &
-	sink=$!
-	PIDS+=("$sink")
-	sleep 0.3
-	ip netns exec "$1" timeout 30 /usr/bin/python3 -c "$SEND" "$3" 5602 "$STATE/random.bin"
-	wait "$sink" 2>/dev/null
-	want="$(sha256sum <"$STATE/random.bin" | cut -d' ' -f1) $(stat -c %s "$STATE/random.bin")"
-	got=$(cat "$STATE/sink.sha" 2>/dev/null)
-	[ "$got" = "$want" ] || { echo "# sent $want, received '$got'" >&2; return 1; }
+	tcp_sha_transfer "$2" "$3" "$1" "$3" 5602 20
 }
 
 # ---- state ----

@@ -101,12 +101,18 @@ ravpnd_start() { # ravpnd_start CONF [extra args]
 	return 1
 }
 
+# pid_stop PID [TENTHS]: SIGTERM, up to TENTHS tenths of a second (default
+# 100) to exit, then SIGKILL; reaps it.
+pid_stop() {
+	kill -TERM "$1" 2>/dev/null
+	for _ in $(seq "${2:-100}"); do kill -0 "$1" 2>/dev/null || break; sleep 0.1; done
+	kill -9 "$1" 2>/dev/null
+	wait "$1" 2>/dev/null
+}
+
 ravpnd_stop() {
 	[ -n "$RAVPND_PID" ] || return 0
-	kill -TERM "$RAVPND_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$RAVPND_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$RAVPND_PID" 2>/dev/null
-	wait "$RAVPND_PID" 2>/dev/null
+	pid_stop "$RAVPND_PID"
 	RAVPND_PID=
 }
 
@@ -161,10 +167,7 @@ CONF
 
 vpnc_down() {
 	[ -n "$VPNC_PID" ] || return 0
-	kill "$VPNC_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$VPNC_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$VPNC_PID" 2>/dev/null
-	wait "$VPNC_PID" 2>/dev/null
+	pid_stop "$VPNC_PID" 50
 	VPNC_PID=
 }
 

@@ -13,42 +13,12 @@
 #    FreeRADIUS restarted: its Stop arrives exactly once.
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
-RADIUS=$ROOT/tests/integration/radius/radius.sh
-. "$ROOT/tests/integration/radius/acct.sh"
-RSTATE=$STATE/radius
-rad_cleanup() { "$RADIUS" stop "$RSTATE" "$NS_GW"; cleanup; }
+. "$ROOT/tests/integration/radius_lib.sh"
 trap rad_cleanup EXIT
 
 write_conf() { # write_conf FILE
-	{
-		sed -e '/^aaa-server/,/^!/d' -e '/^end$/d' "$ROOT/etc/ravpn.conf"
-		cat <<CONF
-aaa-server RAD protocol radius
- interim-accounting-update seconds 5
- dynamic-authorization
-aaa-server RAD (outside) host 127.0.0.1
- key testing123
- authentication-port 1812
- accounting-port 1813
- timeout 2
- retry-interval 1
-!
-aaa-server DAE protocol radius
- dynamic-authorization
-aaa-server DAE (outside) host 10.99.0.2
- key daesecret
-!
-tunnel-group radgroup type remote-access
-tunnel-group radgroup general-attributes
- address-pool RA-POOL
- authentication-server-group RAD
- accounting-server-group RAD
- default-group-policy GP
-tunnel-group radgroup ipsec-attributes
- ikev1 pre-shared-key radgroupsecret
-end
-CONF
-	} >"$1"
+	radius_conf "$1" --group " interim-accounting-update seconds 5" \
+		--group " dynamic-authorization" --dae --acct
 }
 
 count_records() { detail "$@" | wc -l; }
@@ -67,14 +37,10 @@ print(sorted(rows, key=lambda r: r["end_time"])[-1][sys.argv[1]])' "$2"
 }
 user_up() { session_json | grep -q "\"username\": *\"$1\""; }
 user_gone() { ! user_up "$1"; }
-rec_has() { detail "$1" "$2" | grep -q -- "$3"; }	# rec_has STATUS SID PATTERN
 authd_restarted() { local p; p=$(child_pid ravpn-authd) && [ "$p" != "$1" ]; }
 no_answer() { ! dae "$1" "$2" | grep -q "Received Disconnect"; }
-acct_sid() { grep -o "Acct-Session-Id = \"[0-9A-F]*\"" "$RSTATE/radius.log" | tail -1 | cut -d'"' -f2; }
 
-topo_up || { not_ok "topology"; exit 1; }
-mkdir -p "$RSTATE"
-check "FreeRADIUS starts in $NS_GW" "$RADIUS" start "$RSTATE" "$NS_GW"
+radius_lab_up
 write_conf "$STATE/acct.conf"
 check "ravpnd starts with accounting and dynamic-authorization" ravpnd_start "$STATE/acct.conf" ${RAVPND_ARGS:-}
 check "Accounting-On arrives" wait_for 10 has_record Accounting-On

@@ -8,70 +8,23 @@
 #    accounting Stop says Idle-Timeout (DPD and other IKE traffic do not
 #    count as activity);
 #  - gina's Access-Accept Idle-Timeout 600 wins over her policy's
-#    default, and detail shows her group-policy GP2 and RADIUS Class.
+#    default, and detail shows her group-policy GP2 and RADIUS Class;
+#  - a reload changing GP's vpn-idle-timeout reaches a live session that
+#    has it (no new login), and leaves a RADIUS Idle-Timeout alone.
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
-RADIUS=$ROOT/tests/integration/radius/radius.sh
-. "$ROOT/tests/integration/radius/acct.sh"
-RSTATE=$STATE/radius
-rad_cleanup() { "$RADIUS" stop "$RSTATE" "$NS_GW"; cleanup; }
+. "$ROOT/tests/integration/radius_lib.sh"
 trap rad_cleanup EXIT
 IDLE=8
 
 write_conf() { # write_conf FILE
-	{
-		sed -e '/^aaa-server/,/^!/d' -e '/^end$/d' \
-		    -e "s/^ vpn-tunnel-protocol ikev1$/&\n vpn-idle-timeout seconds $IDLE/" \
-		    "$ROOT/etc/ravpn.conf"
-		cat <<CONF
-ip local pool RAD-POOL 10.201.0.1-10.201.0.4 mask 255.255.255.0
-aaa-server RAD protocol radius
-aaa-server RAD (outside) host 127.0.0.1
- key testing123
- authentication-port 1812
- accounting-port 1813
- timeout 2
- retry-interval 1
-!
-group-policy GP2 internal
-group-policy GP2 attributes
- dns-server value 10.100.0.54
-!
-tunnel-group radgroup type remote-access
-tunnel-group radgroup general-attributes
- address-pool RA-POOL
- authentication-server-group RAD
- accounting-server-group RAD
- default-group-policy GP
-tunnel-group radgroup ipsec-attributes
- ikev1 pre-shared-key radgroupsecret
-end
-CONF
-	} >"$1"
+	radius_conf "$1" --sed "s/^ vpn-tunnel-protocol ikev1$/&\n vpn-idle-timeout seconds $IDLE/" \
+		--rad-pool --gp2 dns --acct
 }
 
-rec_has() { detail "$1" "$2" | grep -q -- "$3"; }	# rec_has STATUS SID PATTERN
-acct_sid() { grep -o "Acct-Session-Id = \"[0-9A-F]*\"" "$RSTATE/radius.log" | tail -1 | cut -d'"' -f2; }
-detail_field() { # detail_field USER FIELD: from `show vpn-sessiondb detail --json`
-	ctl --json show vpn-sessiondb detail filter name "$1" 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-rows = json.load(sys.stdin)
-print(rows[0].get(sys.argv[1], "") if rows else "")' "$2"
-}
-field_is() { [ "$(detail_field "$1" "$2")" = "$3" ]; }
 idle_at_most() { local v; v=$(detail_field "$1" idle_time); [ -n "$v" ] && [ "$v" -le "$2" ]; }
-user_up() { [ -n "$(detail_field "$1" username)" ]; }
-history_cause() { # history_cause USER: end cause of the user's latest ended session
-	ctl --json show vpn-sessiondb history filter name "$1" 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-rows = json.load(sys.stdin)
-print(sorted(rows, key=lambda r: r["end_time"])[-1]["cause"] if rows else "")'
-}
-cause_is() { [ "$(history_cause "$1")" = "$2" ]; }
 
-topo_up || { not_ok "topology"; exit 1; }
-mkdir -p "$RSTATE"
-check "FreeRADIUS starts in $NS_GW" "$RADIUS" start "$RSTATE" "$NS_GW"
+radius_lab_up
 write_conf "$STATE/idle.conf"
 check "ravpnd -t accepts vpn-idle-timeout seconds $IDLE" bash -c "'$BIN/ravpnd' -t -c '$STATE/idle.conf' 2>/dev/null"
 check "ravpnd starts" ravpnd_start "$STATE/idle.conf" ${RAVPND_ARGS:-}
@@ -108,6 +61,25 @@ check "detail (text) shows the RADIUS Class" bash -c "'$BIN/ravpnctl' --db '$STA
 	show vpn-sessiondb detail filter name gina | grep -q 'RADIUS Class : OU=GP2;'"
 check "gina is still up after $((IDLE + 4)) s idle" bash -c "sleep $((IDLE + 4))"
 check "... her session is still up" user_up gina
+
+# --- a reload: GP's new vpn-idle-timeout reaches a live session that has
+# the group-policy's; a RADIUS Idle-Timeout stays ---
+n_applied() { grep -c 'vpn-idle-timeout applied to' "$STATE/ravpnd.log"; }
+APPLIED=$(n_applied)
+sed -i -e "s/^ vpn-idle-timeout seconds $IDLE\$/ vpn-idle-timeout seconds 40/" \
+	-e "s/^group-policy GP2 attributes\$/&\n vpn-idle-timeout seconds 40/" "$STATE/idle.conf"
+check "ravpnctl reload (GP, GP2: vpn-idle-timeout seconds 40)" ctl reload
+sleep 2	# the IKE worker applies it, db stores it
+check "... gina keeps RADIUS's idle_timeout 600" field_is gina idle_timeout 600
+check "... and no live session's idle-timeout changed" test "$(n_applied)" = "$APPLIED"
+vpnc_down
+check "vpnc alice connects (GP's 40 s now)" vpnc_up radgroup radgroupsecret alice alicepass force-natt
+check "detail --json: idle_timeout 40" field_is alice idle_timeout 40
+sed -i "s/^ vpn-idle-timeout seconds 40\$/ vpn-idle-timeout seconds 25/" "$STATE/idle.conf"
+check "ravpnctl reload (GP: vpn-idle-timeout seconds 25)" ctl reload
+check "... alice's live session takes 25" wait_for 5 field_is alice idle_timeout 25
+check "... logged" log_has "reload: vpn-idle-timeout applied to 1 live session"
+check "... once" test "$(n_applied)" = $((APPLIED + 1))
 vpnc_down
 echo "# ravpnd log: $STATE/ravpnd.log; FreeRADIUS: $RSTATE"
 [ "$N_FAIL" = 0 ]

@@ -7,7 +7,7 @@
 # the old lease is free, and traffic flows through the new one.
 . "$(dirname "$0")/lib.sh"
 SWDIR=$ROOT/tests/integration/strongswan
-. "$SWDIR/charon.sh"
+. "$ROOT/tests/integration/swan_lib.sh"
 trap 'charon_stop; cleanup' EXIT
 CONF=$ROOT/tests/integration/ravpn-modes.conf
 # strongSwan 5.9 sends INITIAL-CONTACT in IKEv1 main mode message 5 only,
@@ -25,11 +25,7 @@ ended_by_ic() { [ "$(sqlite3 "$STATE/db/ravpn.db" "select count(*) from history 
 topo_up || { not_ok "topology"; exit 1; }
 capture_start || not_ok "capture starts"
 check "ravpnd starts with tests/integration/ravpn-modes.conf" ravpnd_start "$CONF"
-if ! charon_start "$STATE/swanctl-ic.conf"; then
-	not_ok "strongSwan charon starts in $NS_CL"
-	sed 's/^/#   /' "$CH/charon.stderr" "$CH/load.log" 2>/dev/null
-	exit 1
-fi
+charon_up "$STATE/swanctl-ic.conf"
 check "strongSwan connects" sw --initiate --ike main --child nopfs --timeout 30
 check "one session ($(sessions))" wait_for 5 one_session
 FIRST=$(sessions)

@@ -17,16 +17,16 @@ B_PID=
 
 stop_b() {
 	[ -n "$B_PID" ] || return 0
-	kill -TERM "$B_PID" 2>/dev/null
-	for _ in $(seq 100); do kill -0 "$B_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$B_PID" 2>/dev/null
-	wait "$B_PID" 2>/dev/null
+	pid_stop "$B_PID"
 	B_PID=
 }
 trap 'charon_stop; stop_b; cleanup; ip netns del "$NS_LAN2" 2>/dev/null' EXIT
 
 # ---- configurations ----
 l2l_write_a_conf 1
+# A's entry offers two sets when it initiates; strongSwan (esp_proposals
+# aes128-sha1) and ravpn B (TS) accept only the second
+echo "crypto map OUTSIDE 10 set ikev1 transform-set TS-AES-SHA256 TS-AES-SHA" >>"$STATE/a.conf"
 l2l_write_swanctl
 
 cat >"$STATE/b.conf" <<'EOF'
@@ -100,6 +100,8 @@ N_QI=$(log_count "quick mode initiated")
 wait_for 10 ping_once "$NS_LAN" 10.201.0.1 >/dev/null
 check "traffic from ravpn's LAN starts ravpn's quick mode" wait_for 5 bash -c "[ \$(grep -c 'quick mode initiated' '$STATE/ravpnd.log') -gt $N_QI ]"
 check "ping lan -> lan2 after ravpn's quick mode" wait_for 10 ping_from "$NS_LAN" 10.201.0.1
+check "ravpn offered both transform sets, strongSwan chose the second (AES128-SHA1)" \
+	log_has "the peer chose AES128-SHA1 of 2 transform sets offered"
 check "TCP 2 MB lan -> lan2 arrives intact" tcp_transfer "$NS_LAN" "$NS_LAN2" 10.201.0.1
 
 # 5. clear crypto isakmp sa: everything goes; traffic brings it back (main mode)
@@ -141,6 +143,8 @@ else
 	grep -aiE 'peer|quick|main|refus|SA ' "$STATE/ravpnd-b.log" | tail -15 | sed 's/^/#   B: /'
 fi
 check "ping lan2 -> lan (ravpn B answered)" ping_from "$NS_LAN2" 10.100.0.1
+check "ravpn B chose A's second transform set (AES128-SHA1)" \
+	log_has "the peer chose AES128-SHA1 of 2 transform sets offered"
 check "ravpn B logs the peer-initiated LAN-to-LAN SA" grep -q "LAN-to-LAN IKE SA up (the peer initiated)" "$STATE/ravpnd-b.log"
 check "TCP 2 MB lan -> lan2 between two ravpn" tcp_transfer "$NS_LAN" "$NS_LAN2" 10.201.0.1
 check "TCP 2 MB lan2 -> lan between two ravpn" tcp_transfer "$NS_LAN2" "$NS_LAN" 10.100.0.1

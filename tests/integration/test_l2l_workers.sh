@@ -37,39 +37,17 @@ fast_ping() { # fast_ping NS DST [SRC]: 20 pings, none lost
 }
 ping_hosts_from_lan() { for h in $HOSTS; do fast_ping "$NS_LAN" "$h" || return 1; done; }
 ping_lan_from_hosts() { for h in $HOSTS; do fast_ping "$NS_LAN2" 10.100.0.1 "$h" || return 1; done; }
-stats() { ctl --json stats >"$STATE/stats.$1.json"; }
-settled() { sleep 4.5; }	# the workers report every 2 s
-# owner_only BEFORE AFTER W N: worker W sealed and opened >= N packets
-# more, the other worker none; no worker counted a no-SA drop meanwhile.
-owner_only() {
-	/usr/bin/python3 - "$STATE/stats.$1.json" "$STATE/stats.$2.json" "$3" "$4" <<'PY'
-import json, sys
-a = {w["esp_worker"]: w for w in json.load(open(sys.argv[1]))["esp_workers"]}
-b = {w["esp_worker"]: w for w in json.load(open(sys.argv[2]))["esp_workers"]}
-me, n = int(sys.argv[3]), int(sys.argv[4])
-d = lambda w, k: b[w][k] - a.get(w, {}).get(k, 0)
-ok = len(b) == 2 and d(me, "in_pkts") >= n and d(me, "out_pkts") >= n
-for w in b:
-    if w != me:
-        ok = ok and d(w, "in_pkts") == 0 and d(w, "out_pkts") == 0
-    ok = ok and d(w, "drop_no_sa_in") == 0 and d(w, "drop_no_sa_out") == 0
-print("# per worker (in, out, no_sa_in, no_sa_out):",
-      {w: (d(w, "in_pkts"), d(w, "out_pkts"), d(w, "drop_no_sa_in"), d(w, "drop_no_sa_out"))
-       for w in b}, file=sys.stderr)
-sys.exit(0 if ok else 1)
-PY
-}
 # traffic LABEL: pings both ways to/from every host and TCP each way,
 # between two stats snapshots; then all of it on the owner
 traffic() {
-	stats "$1-a"
+	worker_stats "$1-a"
 	check "$1: ping lan -> each of 4 remote hosts, no loss" ping_hosts_from_lan
 	check "$1: ping each of 4 remote hosts -> lan, no loss" ping_lan_from_hosts
 	check "$1: TCP 2 MB lan -> 10.201.0.2" tcp_transfer "$NS_LAN" "$NS_LAN2" 10.201.0.2
 	check "$1: TCP 2 MB lan -> 10.201.0.3" tcp_transfer "$NS_LAN" "$NS_LAN2" 10.201.0.3
-	settled
-	stats "$1-b"
-	check "$1: all traffic on worker $OWNER only, no no-SA drop" owner_only "$1-a" "$1-b" "$OWNER" 320
+	workers_settled
+	worker_stats "$1-b"
+	check "$1: all traffic on worker $OWNER only, no no-SA drop" worker_only "$1-a" "$1-b" "$OWNER" 320 delta
 }
 
 # ---- set-up ----

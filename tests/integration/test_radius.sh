@@ -7,38 +7,14 @@
 # which `ravpnctl show aaa-server` then shows as dead.
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
-RADIUS=$ROOT/tests/integration/radius/radius.sh
-RSTATE=$STATE/radius
-rad_cleanup() { "$RADIUS" stop "$RSTATE" "$NS_GW"; cleanup; }
+. "$ROOT/tests/integration/radius_lib.sh"
 trap rad_cleanup EXIT
 
 # The lab config with the aaa-server block replaced by $1 (host lines) and
 # the RADIUS tunnel-group added.
 write_conf() { # write_conf FILE HOSTS_BLOCK
-	{
-		sed -e '/^aaa-server/,/^!/d' -e '/^end$/d' "$ROOT/etc/ravpn.conf"
-		cat <<CONF
-aaa-server RAD protocol radius
- max-failed-attempts 1
- dead-time 10
-$2
-!
-group-policy GP2 internal
-group-policy GP2 attributes
- dns-server value 10.100.0.54
- split-tunnel-policy tunnelspecified
- split-tunnel-network-list value SPLIT
-!
-tunnel-group radgroup type remote-access
-tunnel-group radgroup general-attributes
- address-pool RA-POOL
- authentication-server-group RAD
- default-group-policy GP
-tunnel-group radgroup ipsec-attributes
- ikev1 pre-shared-key radgroupsecret
-end
-CONF
-	} >"$1"
+	radius_conf "$1" --group " max-failed-attempts 1" --group " dead-time 10" \
+		--hosts "$2" --gp2 split
 }
 
 HOST_OK="aaa-server RAD (outside) host 127.0.0.1
@@ -65,15 +41,8 @@ sys.exit(0 if rows and rows[0]["status"] == status and rows[0]["accepts"] >= acc
          and rows[0]["timeouts"] >= tmo else 1)' "$@"
 }
 radius_saw() { grep -q -- "$1" "$RSTATE/radius.log"; }
-vpnc_fails() { # vpnc_fails USER PASS: vpnc leaves without a tunnel
-	vpnc_up radgroup radgroupsecret "$1" "$2" force-natt && { vpnc_down; return 1; }
-	vpnc_down
-	return 0
-}
 
-topo_up || { not_ok "topology"; exit 1; }
-mkdir -p "$RSTATE"
-check "FreeRADIUS starts in $NS_GW" "$RADIUS" start "$RSTATE" "$NS_GW"
+radius_lab_up
 write_conf "$STATE/radius.conf" "$HOST_OK"
 check "ravpnd starts with a RADIUS tunnel-group" ravpnd_start "$STATE/radius.conf" ${RAVPND_ARGS:-}
 check "ravpn-authd is running (not killed by its sandbox)" child_pid ravpn-authd

@@ -12,72 +12,21 @@
 #  - CoA by Acct-Session-Id works the same way (ACK, detail shows it).
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
-RADIUS=$ROOT/tests/integration/radius/radius.sh
-. "$ROOT/tests/integration/radius/acct.sh"
-RSTATE=$STATE/radius
-rad_cleanup() { "$RADIUS" stop "$RSTATE" "$NS_GW"; cleanup; }
+. "$ROOT/tests/integration/radius_lib.sh"
 trap rad_cleanup EXIT
 
-write_conf() { # write_conf FILE
-	{
-		sed -e '/^aaa-server/,/^!/d' -e '/^end$/d' "$ROOT/etc/ravpn.conf"
-		cat <<CONF
-aaa-server RAD protocol radius
-aaa-server RAD (outside) host 127.0.0.1
- key testing123
- authentication-port 1812
- accounting-port 1813
- timeout 2
- retry-interval 1
-!
-aaa-server DAE protocol radius
- dynamic-authorization
-aaa-server DAE (outside) host 10.99.0.2
- key daesecret
-!
-tunnel-group radgroup type remote-access
-tunnel-group radgroup general-attributes
- address-pool RA-POOL
- authentication-server-group RAD
- accounting-server-group RAD
- default-group-policy GP
-tunnel-group radgroup ipsec-attributes
- ikev1 pre-shared-key radgroupsecret
-end
-CONF
-	} >"$1"
-}
+write_conf() { radius_conf "$1" --dae --acct; }	# write_conf FILE
 
 coa() { # coa SECRET ATTRS -> radclient output
 	echo "$2" | ip netns exec $NS_CL radclient -x -t 1 -r 1 10.99.0.1:3799 coa "$1" 2>&1
 }
 no_answer() { ! coa "$1" "$2" | grep -q "Received CoA"; }
-rec_has() { detail "$1" "$2" | grep -q -- "$3"; }	# rec_has STATUS SID PATTERN
-acct_sid() { grep -o "Acct-Session-Id = \"[0-9A-F]*\"" "$RSTATE/radius.log" | tail -1 | cut -d'"' -f2; }
-# detail_field USER FIELD: from `show vpn-sessiondb detail --json`
-detail_field() {
-	ctl --json show vpn-sessiondb detail filter name "$1" 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-rows = json.load(sys.stdin)
-print(rows[0].get(sys.argv[1], "") if rows else "")' "$2"
-}
-field_is() { [ "$(detail_field "$1" "$2")" = "$3" ]; }
 left_between() { # left_between USER LO HI: session_timeout_left in [LO, HI]
 	local v; v=$(detail_field "$1" session_timeout_left)
 	[ -n "$v" ] && [ "$v" -ge "$2" ] && [ "$v" -le "$3" ]
 }
-user_up() { [ -n "$(detail_field "$1" username)" ]; }
-history_cause() { # history_cause USER: end cause of the user's latest ended session
-	ctl --json show vpn-sessiondb history filter name "$1" 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-rows = json.load(sys.stdin)
-print(sorted(rows, key=lambda r: r["end_time"])[-1]["cause"] if rows else "")'
-}
-cause_is() { [ "$(history_cause "$1")" = "$2" ]; }
 
-topo_up || { not_ok "topology"; exit 1; }
-mkdir -p "$RSTATE"
-check "FreeRADIUS starts in $NS_GW" "$RADIUS" start "$RSTATE" "$NS_GW"
+radius_lab_up
 write_conf "$STATE/coa.conf"
 check "ravpnd starts with dynamic-authorization" ravpnd_start "$STATE/coa.conf" ${RAVPND_ARGS:-}
 check "vpnc alice connects" vpnc_up radgroup radgroupsecret alice alicepass force-natt
@@ -120,6 +69,41 @@ check "... not before 4 s" bash -c "[ \$(echo '$t1 - $t0 >= 4.0' | bc) = 1 ]"
 check "alice's Stop has Acct-Terminate-Cause Session-Timeout" \
 	wait_for 10 rec_has Stop "$ASID" '"Acct-Terminate-Cause": "Session-Timeout"'
 vpnc_down
+
+# --- a spray of forged CoA-Requests: dropped, log lines rate-limited ---
+n_bad() { grep -c "CoA-Request from 10.99.0.2: bad authenticator" "$STATE/ravpnd.log"; }
+B0=$(n_bad)
+SPRAY=()
+for _ in $(seq 20); do
+	echo 'User-Name = "alice", Session-Timeout = 5' |
+		ip netns exec $NS_CL radclient -t 0.2 -r 1 10.99.0.1:3799 coa wrongsecret >/dev/null 2>&1 &
+	SPRAY+=($!)
+done
+wait "${SPRAY[@]}"
+sleep 0.5
+check "20 CoA-Requests with a wrong secret: at most one log line ($(( $(n_bad) - B0 )))" \
+	test $(( $(n_bad) - B0 )) -le 1
+held_at_least() { # held_at_least N: the last line's count of drops held back
+	local n; n=$(sed -n 's/.*dropped (\([0-9]*\) more from 10\.99\.0\.2 dropped unlogged.*/\1/p' \
+		"$STATE/ravpnd.log" | tail -1)
+	[ -n "$n" ] && [ "$n" -ge "$1" ]
+}
+sleep 10
+no_answer wrongsecret 'User-Name = "alice", Session-Timeout = 5'
+check "... the next one 10 s later is logged with the count held back (>= 19)" \
+	wait_for 3 held_at_least 19
+
+# --- RFC 5176 3.2: Service-Type Authorize-Only (unsupported) gets a CoA-NAK
+# with Error-Cause 405 Unsupported-Service, echoing State (3.3) and
+# Proxy-State (3.1); never a CoA-ACK ---
+OUT=$(coa daesecret 'User-Name = "alice", Service-Type = Authorize-Only, State = 0x617574682d6f6e6c79, Proxy-State = 0x7078')
+echo "$OUT" | sed 's/^/# /'
+check "CoA Service-Type Authorize-Only gets a CoA-NAK" grep -q "Received CoA-NAK" <<<"$OUT"
+check "... with Error-Cause Unsupported-Service (405)" grep -q "Error-Cause = Unsupported-Service" <<<"$OUT"
+check "... echoing the request's State" grep -q "State = 0x617574682d6f6e6c79" <<<"$OUT"
+check "... and its Proxy-State" grep -q "Proxy-State = 0x7078" <<<"$OUT"
+check "... logged with the reason" wait_for 2 log_has \
+	"CoA-Request from 10.99.0.2 (user alice): Service-Type 17 (Authorize-Only) not supported, NAK (405)"
 check "ravpn-authd was never killed by seccomp" bash -c "! grep -q 'ravpn-authd.*killed by signal' '$STATE/ravpnd.log'"
 echo "# ravpnd log: $STATE/ravpnd.log; FreeRADIUS: $RSTATE"
 [ "$N_FAIL" = 0 ]

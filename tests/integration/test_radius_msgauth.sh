@@ -21,10 +21,8 @@
 #    `require` the login works.
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
-RADIUS=$ROOT/tests/integration/radius/radius.sh
+. "$ROOT/tests/integration/radius_lib.sh"
 DAE_PY=$ROOT/tests/integration/radius/dae_msgauth.py
-RSTATE=$STATE/radius
-rad_cleanup() { "$RADIUS" stop "$RSTATE" "$NS_GW"; cleanup; }
 trap rad_cleanup EXIT
 
 # A copy of FreeRADIUS's config whose Access-Accept and -Reject carry a
@@ -45,34 +43,8 @@ open(p, "w").write(s)
 PY
 }
 
-write_conf() { # write_conf FILE HOST_EXTRA
-	{
-		sed -e '/^aaa-server/,/^!/d' -e '/^end$/d' "$ROOT/etc/ravpn.conf"
-		cat <<CONF
-aaa-server RAD protocol radius
-aaa-server RAD (outside) host 127.0.0.1
- key testing123
- authentication-port 1812
- accounting-port 1813
- timeout 2
- retry-interval 1
-$2
-!
-aaa-server DAE protocol radius
- dynamic-authorization
-aaa-server DAE (outside) host 10.99.0.2
- key daesecret
-!
-tunnel-group radgroup type remote-access
-tunnel-group radgroup general-attributes
- address-pool RA-POOL
- authentication-server-group RAD
- default-group-policy GP
-tunnel-group radgroup ipsec-attributes
- ikev1 pre-shared-key radgroupsecret
-end
-CONF
-	} >"$1"
+write_conf() { # write_conf FILE [HOST_OPTION]
+	radius_conf "$1" ${2:+--host-opt "$2"} --dae
 }
 
 radtest_ma() { # radtest_ma USER PASS: radclient's view of the answer
@@ -86,12 +58,6 @@ out_has_ma() { received_ma <<<"$OUT"; }
 disconnect() { # disconnect SECRET ATTRS -> radclient output
 	echo "$2" | ip netns exec $NS_CL radclient -x -t 1 -r 1 10.99.0.1:3799 disconnect "$1" 2>&1
 }
-vpnc_fails() { # vpnc_fails USER PASS: vpnc leaves without a tunnel
-	vpnc_up radgroup radgroupsecret "$1" "$2" force-natt && { vpnc_down; return 1; }
-	vpnc_down
-	return 0
-}
-user_up() { ctl --json show vpn-sessiondb detail filter name "$1" 2>/dev/null | grep -q '"username"'; }
 bad_responses() { # bad_responses ADDRESS: show aaa-server's count
 	ctl --json show aaa-server 2>/dev/null | /usr/bin/python3 -c '
 import json, sys
@@ -101,11 +67,8 @@ print(rows[0]["bad_responses"] if rows else -1)' "$1"
 bad_at_least() { [ "$(bad_responses "$1")" -ge "$2" ]; }
 no_drops() { ! grep -q "dropped: " "$STATE/ravpnd.log"; }
 
-topo_up || { not_ok "topology"; exit 1; }
-mkdir -p "$RSTATE"
-
 # --- FreeRADIUS as installed: no Message-Authenticator in its answers ---
-check "FreeRADIUS (default config) starts in $NS_GW" "$RADIUS" start "$RSTATE" "$NS_GW"
+radius_lab_up "FreeRADIUS (default config)"
 check "FreeRADIUS 3.2.1 by default: Access-Accept without Message-Authenticator" \
 	answer_lacks_ma alice alicepass
 "$RADIUS" stop "$RSTATE" "$NS_GW"

@@ -13,60 +13,15 @@
 #    Acct-Terminate-Cause Session-Timeout.
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
-RADIUS=$ROOT/tests/integration/radius/radius.sh
-. "$ROOT/tests/integration/radius/acct.sh"
-RSTATE=$STATE/radius
-rad_cleanup() { "$RADIUS" stop "$RSTATE" "$NS_GW"; cleanup; }
+. "$ROOT/tests/integration/radius_lib.sh"
 trap rad_cleanup EXIT
 
-write_conf() { # write_conf FILE
-	{
-		sed -e '/^aaa-server/,/^!/d' -e '/^end$/d' "$ROOT/etc/ravpn.conf"
-		cat <<CONF
-ip local pool RAD-POOL 10.201.0.1-10.201.0.4 mask 255.255.255.0
-aaa-server RAD protocol radius
-aaa-server RAD (outside) host 127.0.0.1
- key testing123
- authentication-port 1812
- accounting-port 1813
- timeout 2
- retry-interval 1
-!
-group-policy GP2 internal
-group-policy GP2 attributes
- dns-server value 10.100.0.54
- split-tunnel-policy tunnelspecified
- split-tunnel-network-list value SPLIT
-!
-tunnel-group radgroup type remote-access
-tunnel-group radgroup general-attributes
- address-pool RA-POOL
- authentication-server-group RAD
- accounting-server-group RAD
- default-group-policy GP
-tunnel-group radgroup ipsec-attributes
- ikev1 pre-shared-key radgroupsecret
-end
-CONF
-	} >"$1"
-}
+write_conf() { radius_conf "$1" --rad-pool --gp2 split --acct; }	# write_conf FILE
 
-rec_has() { detail "$1" "$2" | grep -q -- "$3"; }	# rec_has STATUS SID PATTERN
-acct_sid() { grep -o "Acct-Session-Id = \"[0-9A-F]*\"" "$RSTATE/radius.log" | tail -1 | cut -d'"' -f2; }
-history_cause() { # history_cause USER: end cause of the user's latest ended session
-	ctl --json show vpn-sessiondb history filter name "$1" 2>/dev/null | /usr/bin/python3 -c '
-import json, sys
-rows = json.load(sys.stdin)
-rows = rows.get("sessions", rows) if isinstance(rows, dict) else rows
-print(sorted(rows, key=lambda r: r["end_time"])[-1]["cause"] if rows else "")'
-}
-cause_is() { [ "$(history_cause "$1")" = "$2" ]; }
 env_is() { [ "$(env_of "$1")" = "$2" ]; }
 in_rad_pool() { case $(env_of INTERNAL_IP4_ADDRESS) in 10.201.0.[1-4]) return 0 ;; esac; return 1; }
 
-topo_up || { not_ok "topology"; exit 1; }
-mkdir -p "$RSTATE"
-check "FreeRADIUS starts in $NS_GW" "$RADIUS" start "$RSTATE" "$NS_GW"
+radius_lab_up
 write_conf "$STATE/policy.conf"
 check "ravpnd starts with a second group-policy and pool" ravpnd_start "$STATE/policy.conf" ${RAVPND_ARGS:-}
 

@@ -8,6 +8,7 @@
 # bytes, none hard-expired, no ping lost near a rekey, no 1 s interval without TCP data,
 # new SPIs in `show crypto ipsec sa`.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/traffic_lib.sh"
 trap cleanup EXIT
 CONF=$STATE/ravpn.conf
 KB=20480
@@ -15,29 +16,14 @@ SECS=${SECS:-30}
 sed -e "s/^crypto dynamic-map DYN 10 set ikev1 transform-set .*/&\ncrypto dynamic-map DYN 10 set security-association lifetime seconds 3600/" \
 	-e "s/^crypto dynamic-map DYN 10 set ikev1 transform-set .*/crypto ipsec security-association lifetime kilobytes $KB\n&/" \
 	"$ROOT/etc/ravpn.conf" >"$CONF"
-spis() { ctl --json show crypto ipsec sa | /usr/bin/python3 -c '
-import json, sys
-print(" ".join("%x/%x" % (r["spi_in"], r["spi_out"]) for r in json.load(sys.stdin)))'; }
 count() { grep -ac "$1" "$STATE/ravpnd.log"; }
 
 topo_up || { not_ok "topology"; exit 1; }
 check "ravpnd starts with an IPsec lifetime of $KB KB" ravpnd_start "$CONF"
 check "vpnc connects" vpnc_up vpngroup groupsecret alice alicepass force-natt
 sleep 1		# the child SA row reaches db
-FIRST=$(spis)
-ip netns exec $NS_LAN iperf3 -s -1 -B 10.100.0.1 >/dev/null 2>&1 &
-PIDS+=("$!")
-sleep 0.3
-ip netns exec $NS_CL timeout $((SECS + 15)) iperf3 -c 10.100.0.1 -t "$SECS" -i 1 -b 20M -J \
-	>"$STATE/iperf.json" 2>&1 &
-IPERF=$!
-PIDS+=("$IPERF")
-ip netns exec $NS_CL ping -i 0.05 -w "$SECS" -D -O 10.100.0.1 >"$STATE/ping.txt" 2>&1
-wait "$IPERF"
-stalls() { /usr/bin/python3 -c '
-import json, sys
-iv = json.load(open(sys.argv[1]))["intervals"]
-print(sum(1 for i in iv for s in i["streams"] if s["bytes"] == 0))' "$STATE/iperf.json"; }
+FIRST=$(ipsec_spis)
+rekey_traffic "$SECS"
 SOFT=$(count "reached its soft lifetime (kilobytes)")
 REKEYED=$(count "IPsec SA rekeyed")
 check "the ESP worker reported the soft byte limit at least twice ($SOFT)" bash -c "[ $SOFT -ge 2 ]"
@@ -46,11 +32,8 @@ check "ravpn rekeyed by volume at least twice ($(count 'soft lifetime, volume') 
 check "no SA reached its hard byte limit ($(count 'hard lifetime in kilobytes'))" \
 	bash -c "[ $(count 'hard lifetime in kilobytes') = 0 ]"
 rekey_ping_checks "$STATE/ping.txt"
-check "the TCP streams never stalled (1 s intervals without data: $(stalls))" bash -c "[ '$(stalls)' = 0 ]"
-# unanswered pings (ping -O) with their time, to set beside the rekeys in the log
-awk '/no answer yet/ { gsub(/[][]/, "", $1); print $1, $NF }' "$STATE/ping.txt" | head -20 |
-	while read -r t s; do echo "# no answer in time: $s sent $(date -d "@$t" +%T.%3N)"; done
-NOW=$(spis)
-check "show crypto ipsec sa shows new SPIs ($FIRST -> $NOW)" bash -c "[ -n '$NOW' ] && [ '$NOW' != '$FIRST' ]"
+check "the TCP streams never stalled (1 s intervals without data: $(iperf_stalls streams))" bash -c "[ '$(iperf_stalls streams)' = 0 ]"
+late_pings
+check_new_spis "$FIRST"
 echo "# ravpnd log: $STATE/ravpnd.log"
 [ "$N_FAIL" = 0 ]

@@ -6,6 +6,7 @@
 # and no worker ever sees a packet it has no SA for (a mis-steered packet
 # would be a no_sa drop).  Also `ravpnctl stats` in text and JSON.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/traffic_lib.sh"
 NS_CL2=${NS_CL2:-${NS_CL}2}
 CONF=$STATE/ravpn.conf
 VPNC1_PID=
@@ -47,29 +48,7 @@ r = json.load(sys.stdin)
 print(r[0]["esp_worker"])'
 }
 
-stats() { ctl --json stats >"$STATE/stats.$1.json"; }
-# delta_ok BEFORE AFTER W N: worker W opened and sealed >= N packets more,
-# the other worker none; no worker has any no-SA drop.
-delta_ok() {
-	/usr/bin/python3 - "$STATE/stats.$1.json" "$STATE/stats.$2.json" "$3" "$4" <<'PY'
-import json, sys
-a = {w["esp_worker"]: w for w in json.load(open(sys.argv[1]))["esp_workers"]}
-b = {w["esp_worker"]: w for w in json.load(open(sys.argv[2]))["esp_workers"]}
-me, n = int(sys.argv[3]), int(sys.argv[4])
-d = lambda w, k: b[w][k] - a.get(w, {}).get(k, 0)
-ok = len(b) == 2 and d(me, "in_pkts") >= n and d(me, "out_pkts") >= n
-for w in b:
-    if w != me:
-        ok = ok and d(w, "in_pkts") == 0 and d(w, "out_pkts") == 0
-    ok = ok and b[w]["drop_no_sa_in"] == 0 and b[w]["drop_no_sa_out"] == 0
-print({w: (d(w, "in_pkts"), d(w, "out_pkts")) for w in b}, file=sys.stderr)
-sys.exit(0 if ok else 1)
-PY
-}
 ping_from() { ip netns exec "$1" ping -c "$2" -i 0.05 -W 1 10.100.0.1 >/dev/null 2>&1; }
-settled() { # the workers reported twice since $1's snapshot (2 s period)
-	sleep 4.5
-}
 
 topo_up || { not_ok "topology"; exit 1; }
 check "second client namespace $NS_CL2" topo_client2
@@ -98,13 +77,13 @@ import ipaddress, sys
 a1, w1, a2, w2 = sys.argv[1:]
 sys.exit(0 if int(ipaddress.IPv4Address(a1)) % 2 == int(w1) and int(ipaddress.IPv4Address(a2)) % 2 == int(w2) else 1)' "$ADDR1" "$W1" "$ADDR2" "$W2"
 
-stats a
+worker_stats a
 check "client 1: 200 pings, no loss" ping_from "$NS_CL" 200
-settled; stats b
-check "client 1's traffic, both directions, only on worker $W1" delta_ok a b "$W1" 200
+workers_settled; worker_stats b
+check "client 1's traffic, both directions, only on worker $W1" worker_only a b "$W1" 200 total
 check "client 2: 200 pings, no loss" ping_from "$NS_CL2" 200
-settled; stats c
-check "client 2's traffic, both directions, only on worker $W2" delta_ok b c "$W2" 200
+workers_settled; worker_stats c
+check "client 2's traffic, both directions, only on worker $W2" worker_only b c "$W2" 200 total
 check "ravpnctl stats (text) lists both workers" bash -c "ctl() { '$BIN/ravpnctl' --db '$STATE/db/ravpn.db' \"\$@\"; }; [ \$(ctl stats | grep -c '^ESP worker [01]: [0-9]* SAs') = 2 ]"
 check "ESP workers are pinned to different CPUs" bash -c "
 	cpus=''; for p in \$(ps -o pid= --ppid $RAVPND_PID); do

@@ -11,7 +11,7 @@
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
 SWDIR=$ROOT/tests/integration/strongswan
-. "$SWDIR/charon.sh"
+. "$ROOT/tests/integration/swan_lib.sh"
 trap 'charon_stop; cleanup' EXIT
 
 write_conf() { # write_conf FILE POLICY
@@ -24,48 +24,7 @@ write_conf() { # write_conf FILE POLICY
 # strongswan.conf with cisco_unity: the unity plugin then asks for the
 # split lists and applies them.
 sed -e 's/^charon {$/&\n    cisco_unity = yes/' "$SWDIR/strongswan.conf.in" >"$STATE/strongswan-unity.conf.in"
-cat >"$STATE/swanctl-unity.conf" <<'CONF'
-connections {
-    v1 {
-        version = 1
-        aggressive = yes
-        encap = yes
-        remote_addrs = 10.99.0.1
-        proposals = aes128-sha256-modp2048
-        vips = 0.0.0.0
-        rekey_time = 0
-        local {
-            auth = psk
-            id = keyid:vpngroup
-        }
-        local-xauth {
-            auth = xauth
-            xauth_id = alice
-        }
-        remote {
-            auth = psk
-            id = 10.99.0.1
-        }
-        children {
-            all {
-                remote_ts = 10.100.0.0/24
-                esp_proposals = aes128-sha1
-                rekey_time = 0
-            }
-        }
-    }
-}
-secrets {
-    ike-vpngroup {
-        id = keyid:vpngroup
-        secret = groupsecret
-    }
-    xauth-alice {
-        id = alice
-        secret = alicepass
-    }
-}
-CONF
+swanctl_v1_xauth "$STATE/swanctl-unity.conf" all
 
 charon_has() { grep -aq -- "$1" "$CH/charon.log"; }
 up() { sw --initiate --ike v1 --child all --timeout 30 >"$CH/initiate.log" 2>&1; }

@@ -12,7 +12,8 @@
 . "$(dirname "$0")/lib.sh"
 CONF=$ROOT/etc/ravpn.conf
 SWDIR=$ROOT/tests/integration/strongswan
-. "$SWDIR/charon.sh"
+. "$ROOT/tests/integration/swan_lib.sh"
+. "$ROOT/tests/integration/traffic_lib.sh"
 XFER_MB=${XFER_MB:-20}
 
 trap 'charon_stop; cleanup' EXIT
@@ -28,7 +29,6 @@ explain_failure() { # explain_failure CHILD
 	grep -aiE 'ike|quick|esp|proposal|refus|fail|notify' "$STATE/ravpnd.log" | tail -25 | sed 's/^/#   /'
 }
 
-session_json() { ctl --json show vpn-sessiondb 2>/dev/null; }
 session_has() { # session_has ENCRYPTION [HASHING]: alice's session, with traffic
 	session_json | /usr/bin/python3 -c '
 import json, sys
@@ -39,9 +39,6 @@ ok = (len(rows) == 1 and rows[0]["encryption"] == sys.argv[1] and
 if not ok:
     print(rows, file=sys.stderr)
 sys.exit(0 if ok else 1)' "$@"
-}
-no_session() {
-	[ "$(session_json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ]
 }
 
 iperf_n() {
@@ -64,50 +61,9 @@ sys.exit(0 if e["sum_sent"]["bytes"] >= n and e["sum_received"]["bytes"] >= n //
 		"$STATE/iperf.json" "$XFER_MB" >&2
 }
 
-# A TCP sink in the LAN namespace hashes what it receives; the client
-# sends a file of random bytes; both hashes and lengths must agree.
-SINK='
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-s.settimeout(30)
-c, _ = s.accept()
-c.settimeout(30)
-h, n = hashlib.sha256(), 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-open(sys.argv[3], "w").write("%s %d\n" % (h.hexdigest(), n))'
-SEND='
-import socket, sys
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
-with open(sys.argv[3], "rb") as f:
-    while True:
-        b = f.read(65536)
-        if not b:
-            break
-        c.sendall(b)
-c.shutdown(socket.SHUT_WR)
-c.recv(1)
-c.close()'
-file_intact() {
-	local want got
-	rm -f "$STATE/sink.sha"
-	ip netns exec "$NS_LAN" /usr/bin/python3 -c "$SINK" 10.100.0.1 5601 "$STATE/sink.sha" &
-	local sink=$!
-	PIDS+=("$sink")
-	sleep 0.3
-	ip netns exec "$NS_CL" timeout 60 /usr/bin/python3 -c "$SEND" 10.100.0.1 5601 "$STATE/random.bin"
-	wait "$sink" 2>/dev/null
-	want="$(sha256sum <"$STATE/random.bin" | cut -d' ' -f1) $(stat -c %s "$STATE/random.bin")"
-	got=$(cat "$STATE/sink.sha" 2>/dev/null)
-	[ "$got" = "$want" ] || { echo "# sent $want, received '$got'"; return 1; }
-}
+# The client sends a file of random bytes to a TCP sink in the LAN
+# namespace; both hashes and lengths must agree.
+file_intact() { tcp_sha_transfer "$NS_LAN" 10.100.0.1 "$NS_CL" 10.100.0.1 5601; }
 
 run_child() { # run_child CHILD ENCRYPTION [HASHING]
 	local child=$1; shift
@@ -146,11 +102,7 @@ topo_up || { not_ok "topology"; exit 1; }
 capture_start || not_ok "capture starts"
 check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$CONF" ${RAVPND_ARGS:-}
 head -c "$((XFER_MB * 1048576))" /dev/urandom >"$STATE/random.bin"
-if ! charon_start "$SWDIR/swanctl.conf"; then
-	not_ok "strongSwan charon starts in $NS_CL"
-	sed 's/^/#   /' "$CH/charon.stderr" "$CH/load.log" 2>/dev/null
-	exit 1
-fi
+charon_up "$SWDIR/swanctl.conf"
 ok "strongSwan charon starts in $NS_CL ($(sw --version 2>/dev/null | head -1))"
 
 run_child gcm128 AES-GCM-128

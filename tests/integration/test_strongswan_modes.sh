@@ -16,63 +16,13 @@
 # terminate.  Config: tests/integration/ravpn-modes.conf and
 # strongswan/swanctl-modes.conf; charon: strongswan/charon.sh.
 . "$(dirname "$0")/lib.sh"
-. "$ROOT/tests/integration/strongswan/charon.sh"
+. "$ROOT/tests/integration/swan_lib.sh"
 CONF=$ROOT/tests/integration/ravpn-modes.conf
 trap 'charon_stop; cleanup' EXIT
 
-session_json() { ctl --json show vpn-sessiondb 2>/dev/null; }
-session_has() { # session_has TUNNEL_GROUP ENCRYPTION: alice's session, with traffic
-	session_json | /usr/bin/python3 -c '
-import json, sys
-rows = [r for r in json.load(sys.stdin) if r["username"] == "alice"]
-ok = (len(rows) == 1 and rows[0]["tunnel_group"] == sys.argv[1] and
-      rows[0]["encryption"] == sys.argv[2] and
-      rows[0]["assigned_ip"].startswith("10.200.0.") and rows[0]["bytes_rx"] > 0)
-sys.exit(0 if ok else 1)' "$@"
-}
-no_session() {
-	[ "$(session_json | /usr/bin/python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 0 ]
-}
-
-# Log positions, so each case only looks at the lines it caused.
-mark() { RV_POS=$(stat -c %s "$STATE/ravpnd.log"); SW_POS=$(stat -c %s "$CH/charon.log"); }
-new_ravpn() { tail -c +$((RV_POS + 1)) "$STATE/ravpnd.log"; }
-new_charon() { tail -c +$((SW_POS + 1)) "$CH/charon.log"; }
-ravpn_logged() { new_ravpn | grep -aqE -- "$1"; }
-charon_logged() { new_charon | grep -aqE -- "$1"; }
-
-explain() { # the log lines that say why, as TAP comments
-	echo "# --- swanctl --initiate"
-	sed 's/^/#   /' "$CH/initiate.log" | tail -15
-	echo "# --- charon"
-	new_charon | grep -aiE 'error|fail|notify|NO_PROPOSAL|INVALID|selected|giving up|retransmit' |
-		grep -avE '\[ENC\]' | tail -15 | sed 's/^/#   /'
-	echo "# --- ravpnd"
-	new_ravpn | grep -aiE 'ike|quick|proposal|refus|fail|notify|pfs|group' | tail -15 | sed 's/^/#   /'
-}
-
-end_ike() { # end_ike CONN: the client leaves, the session ends
-	sw --terminate --ike "$1" --force >/dev/null 2>&1
-	wait_for 10 no_session
-}
-
-# accept CONN CHILD TUNNEL_GROUP ENCRYPTION ESP_PROPOSAL_RE
-accept() {
-	local conn=$1 child=$2 tg=$3 enc=$4 prop=$5 name="$1/$2"
-	mark
-	if ! sw --initiate --ike "$conn" --child "$child" --timeout 30 >"$CH/initiate.log" 2>&1; then
-		not_ok "$name: strongSwan connects"
-		explain
-		end_ike "$conn"
-		return 1
-	fi
-	ok "$name: strongSwan connects"
-	check "$name: ping 10.100.0.1 through the tunnel" ping_lan 5
-	check "$name: session in group $tg with encryption $enc" wait_for 8 session_has "$tg" "$enc"
-	check "$name: charon selected ESP proposal $prop" charon_logged "selected proposal: ESP:$prop"
-	sw --terminate --ike "$conn" >/dev/null 2>&1
-	check "$name: terminate ends the session" wait_for 10 no_session
-}
+SWAN_WHY='error|fail|notify|NO_PROPOSAL|INVALID|selected|giving up|retransmit'
+SWAN_WHY_RAVPN='ike|quick|proposal|refus|fail|notify|pfs|group'
+accept() { swan_accept "$@"; }	# accept CONN CHILD TUNNEL_GROUP ENCRYPTION ESP_PROPOSAL_RE
 
 # refuse CONN CHILD WHAT RAVPN_LOG_RE: the exchange fails, ravpn logs why
 # and the client received NO-PROPOSAL-CHOSEN.
@@ -87,7 +37,7 @@ refuse() {
 	check "$name: ravpnd logs '$re'" wait_for 3 ravpn_logged "$re"
 	if ! wait_for 3 charon_logged "received NO_PROPOSAL_CHOSEN"; then
 		not_ok "$name: client received NO-PROPOSAL-CHOSEN"
-		explain
+		swan_explain "$SWAN_WHY" "$SWAN_WHY_RAVPN"
 	else
 		ok "$name: client received NO-PROPOSAL-CHOSEN"
 	fi
@@ -97,11 +47,7 @@ refuse() {
 topo_up || { not_ok "topology"; exit 1; }
 capture_start || not_ok "capture starts"
 check "ravpnd starts with tests/integration/ravpn-modes.conf" ravpnd_start "$CONF" ${RAVPND_ARGS:-}
-if ! charon_start "$ROOT/tests/integration/strongswan/swanctl-modes.conf"; then
-	not_ok "strongSwan charon starts in $NS_CL"
-	sed 's/^/#   /' "$CH/charon.stderr" "$CH/load.log" 2>/dev/null
-	exit 1
-fi
+charon_up "$ROOT/tests/integration/strongswan/swanctl-modes.conf"
 ok "strongSwan charon starts in $NS_CL ($(sw --version 2>/dev/null | head -1))"
 
 # Main mode: PSK of DefaultRAGroup.

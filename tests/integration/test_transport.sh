@@ -24,6 +24,7 @@
 # checksums of the opened TCP fixed by each receiver (RFC 3948 3.1.2).
 # NAT=0 or NAT=1 runs only one of the two.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/traffic_lib.sh"
 CLIENT_PY=$ROOT/tests/integration/v1_transport_client.py
 TUN=t2tp0
 XFER=$((4 * 1048576))
@@ -75,43 +76,8 @@ sys.exit(0 if rows and all(r[0] == 0 for r in rows) else 1)
 PY
 }
 
-SINK='
-import hashlib, socket, sys
-s = socket.socket()
-s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind((sys.argv[1], int(sys.argv[2])))
-s.listen(1)
-s.settimeout(30)
-c, _ = s.accept()
-c.settimeout(30)
-h, n = hashlib.sha256(), 0
-while True:
-    b = c.recv(65536)
-    if not b:
-        break
-    h.update(b)
-    n += len(b)
-open(sys.argv[3], "w").write("%s %d\n" % (h.hexdigest(), n))'
-SEND='
-import socket, sys
-c = socket.create_connection((sys.argv[1], int(sys.argv[2])), timeout=30)
-c.sendall(open(sys.argv[3], "rb").read())
-c.shutdown(socket.SHUT_WR)
-c.recv(1)
-c.close()'
-transfer() { # transfer SINK_NS SINK_IP SEND_NS DST_IP: the random file over TCP, hashes compared
-	local want got sink
-	rm -f "$STATE/sink.sha"
-	ip netns exec "$1" /usr/bin/python3 -c "$SINK" "$2" 5601 "$STATE/sink.sha" &
-	sink=$!
-	PIDS+=("$sink")
-	sleep 0.3
-	ip netns exec "$3" timeout 60 /usr/bin/python3 -c "$SEND" "$4" 5601 "$STATE/random.bin"
-	wait "$sink" 2>/dev/null
-	want="$(sha256sum <"$STATE/random.bin" | cut -d' ' -f1) $(stat -c %s "$STATE/random.bin")"
-	got=$(cat "$STATE/sink.sha" 2>/dev/null)
-	[ "$got" = "$want" ] || { echo "# sent $want, received '$got'" >&2; return 1; }
-}
+# transfer SINK_NS SINK_IP SEND_NS DST_IP: the random file over TCP, hashes compared
+transfer() { tcp_sha_transfer "$1" "$2" "$3" "$4" 5601; }
 
 # Clear traffic between the hosts on gw0: there must be none.
 CLEAR_PID=

@@ -38,9 +38,6 @@ charon_start() { # charon_start SWANCTL_CONF
 
 charon_stop() {
 	[ -n "$CHARON_PID" ] || return 0
-	kill "$CHARON_PID" 2>/dev/null
-	for _ in $(seq 50); do kill -0 "$CHARON_PID" 2>/dev/null || break; sleep 0.1; done
-	kill -9 "$CHARON_PID" 2>/dev/null
-	wait "$CHARON_PID" 2>/dev/null
+	pid_stop "$CHARON_PID" 50
 	CHARON_PID=
 }
