@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "udp_gro.h"
 
 #define TUN_BURST	64			/* TUN reads per wake-up */
 
@@ -230,20 +231,6 @@ static void open_one(struct esp_worker *w, const struct sockaddr_in *from, const
 		tun_deliver(w, (size_t)n);
 }
 
-/* The UDP_GRO cmsg's segment size, 0 when the datagram came alone. */
-static size_t gro_size(struct msghdr *h)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-			int v;
-
-			memcpy(&v, CMSG_DATA(c), sizeof v);
-			return v > 0 ? (size_t)v : 0;
-		}
-	return 0;
-}
-
 /* Datagram i of the batch: one ESP packet, or a GRO batch of them. */
 static void rx_open(struct esp_worker *w, int i, bool udp)
 {
@@ -257,7 +244,7 @@ static void rx_open(struct esp_worker *w, int i, bool udp)
 		return;
 	}
 	if (w->io->udp_gro)
-		seg = gro_size(&rx->m[i].msg_hdr);
+		seg = udp_gro_segment(&rx->m[i].msg_hdr);
 	if (seg == 0 || seg >= len) {
 		open_one(w, &rx->from[i], rx->buf[i], len);
 		return;

@@ -2,13 +2,13 @@
  * behind the zero non-ESP marker) UDP 4500. */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <netinet/udp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
 #include "ike.h"
 #include "log.h"
+#include "udp_gro.h"
 
 void net_send_to(const struct sockaddr_in *to, bool on4500, const uint8_t *p, size_t len)
 {
@@ -207,22 +207,6 @@ static void receive_4500(uint8_t *d, size_t n, const struct sockaddr_in *from)
 	dispatch(d + 4, n - 4, from, true);
 }
 
-/* The UDP_GRO cmsg's segment size: master turns UDP_GRO on for our UDP
- * 4500 member too, because the kernel's GRO asks a socket of the group
- * chosen by hash, not by the steering program, whether to merge. */
-static size_t gro_segment(struct msghdr *h)
-{
-	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c))
-		if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO &&
-		    c->cmsg_len >= CMSG_LEN(sizeof(int))) {
-			int v;
-
-			memcpy(&v, CMSG_DATA(c), sizeof v);
-			return v > 0 ? (size_t)v : 0;
-		}
-	return 0;
-}
-
 void net_receive(int sock, bool is4500)
 {
 	static uint8_t buf[65536];	/* a GRO batch */
@@ -247,7 +231,9 @@ void net_receive(int sock, bool is4500)
 				dispatch(buf, (size_t)n, &from, false);
 			continue;
 		}
-		seg = gro_segment(&h);
+		/* master turns UDP_GRO on for our member of the group too
+		 * (res_gro_ike_member): a buffer may hold several datagrams */
+		seg = udp_gro_segment(&h);
 		if (seg == 0 || seg >= (size_t)n)
 			seg = (size_t)n;
 		for (off = 0; off < (size_t)n; off += seg)

@@ -27,7 +27,6 @@
 
 struct ike_ctx ike;
 
-static int master_end, authd_end, poold_end, esp_end, db_end;
 static int client;
 static struct sockaddr_in gw_addr;
 static struct ipc_msg msg;
@@ -284,46 +283,23 @@ static int setup(void **state)
 	char text[4096], err[CONF_ERR];
 
 	(void)state;
-	log_init("test", false, false);
-	crypto_init();
+	harness_begin();
 	pki_fixture_make();
 	snprintf(key_path, sizeof key_path, "%s/gw.key", dir);
 	config_text(text, sizeof text);
-	memset(&ike, 0, sizeof ike);
-	memset(ike.c.chan, -1, sizeof ike.c.chan);
-	memset(ike.c.fds, -1, sizeof ike.c.fds);
 	assert_true(conf_parse_text(text, strlen(text), "test", &ike.c.conf, err, sizeof err));
 	assert_true(conf_parse_text(text, strlen(text), "test", &m.conf, err, sizeof err));
 	ike.c.fds[FD_PKI] = master_pki_fd(&m);		/* as master feeds it */
 	conf_free(&m.conf);
-	ike.c.msg = malloc(sizeof *ike.c.msg);
-	ike.c.start.n_esp = 1;
-	ike.c.master = chan_pair(&master_end);
-	ike.c.chan[ROLE_AUTHD][0] = chan_pair(&authd_end);
-	ike.c.chan[ROLE_POOLD][0] = chan_pair(&poold_end);
-	ike.c.chan[ROLE_ESP][0] = chan_pair(&esp_end);
-	ike.c.chan[ROLE_DB][0] = chan_pair(&db_end);
-	ike.sock500 = udp_sock(&gw_addr);
-	ike.sock4500 = udp_sock(NULL);
-	ike.local_addr = htonl(INADDR_LOOPBACK);
+	harness_wire(&gw_addr);
 	client = udp_sock(NULL);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	uint8_t buf[4096];
-
 	(void)state;
-	while (ike.sas)
-		sa_end(ike.sas, "test", false);
-	drain(master_end);
-	drain(authd_end);
-	drain(poold_end);
-	drain(esp_end);
-	drain(db_end);
-	while (recv(client, buf, sizeof buf, MSG_DONTWAIT) > 0)
-		;
+	harness_reset(client);
 	return 0;
 }
 

@@ -40,7 +40,6 @@ static const char CONF[] =
 	"tunnel-group 127.0.0.1 type ipsec-l2l\n"
 	"tunnel-group 127.0.0.1 ipsec-attributes\n ikev1 pre-shared-key k\n";
 
-static int esp_end, db_end, master_end;
 static int peer;			/* the peer gateway's UDP socket */
 static struct sockaddr_in peer_addr, gw;
 static struct ipc_msg msg;
@@ -339,36 +338,17 @@ static int setup(void **state)
 	char err[CONF_ERR];
 
 	(void)state;
-	log_init("test", false, false);
-	crypto_init();
-	memset(&ike, 0, sizeof ike);
-	memset(ike.c.chan, -1, sizeof ike.c.chan);
-	memset(ike.c.fds, -1, sizeof ike.c.fds);
+	harness_begin();
 	assert_true(conf_parse_text(CONF, sizeof CONF - 1, "test", &ike.c.conf, err, sizeof err));
-	ike.c.msg = malloc(sizeof *ike.c.msg);
-	ike.c.start.n_esp = 1;
-	ike.c.master = chan_pair(&master_end);
-	ike.c.chan[ROLE_ESP][0] = chan_pair(&esp_end);
-	ike.c.chan[ROLE_DB][0] = chan_pair(&db_end);
-	ike.sock500 = udp_sock(&gw);
-	ike.sock4500 = udp_sock(NULL);
-	ike.local_addr = htonl(INADDR_LOOPBACK);
+	harness_wire(&gw);
 	peer = udp_sock(&peer_addr);
 	return 0;
 }
 
 static int teardown(void **state)
 {
-	uint8_t buf[4096];
-
 	(void)state;
-	while (ike.sas)
-		sa_end(ike.sas, "test", false);
-	drain(master_end);
-	drain(esp_end);
-	drain(db_end);
-	while (recv(peer, buf, sizeof buf, MSG_DONTWAIT) > 0)
-		;
+	harness_reset(peer);
 	return 0;
 }
 

@@ -39,7 +39,6 @@ static const char CONF[] =
 	"tunnel-group DefaultRAGroup ipsec-attributes\n ikev1 pre-shared-key mainmodesecret\n";
 
 /* The far ends of the worker's channels, played by the test. */
-static int master_end, authd_end, poold_end, esp_end, db_end;
 static int client;			/* the initiator's UDP socket */
 static struct sockaddr_in gw;		/* the worker's UDP 500 */
 static struct ipc_msg msg;
@@ -392,22 +391,9 @@ static int setup(void **state)
 	char err[CONF_ERR];
 
 	(void)state;
-	log_init("test", false, false);
-	crypto_init();
-	memset(&ike, 0, sizeof ike);
-	memset(ike.c.chan, -1, sizeof ike.c.chan);
-	memset(ike.c.fds, -1, sizeof ike.c.fds);
+	harness_begin();
 	assert_true(conf_parse_text(CONF, sizeof CONF - 1, "test", &ike.c.conf, err, sizeof err));
-	ike.c.msg = malloc(sizeof *ike.c.msg);
-	ike.c.start.n_esp = 1;
-	ike.c.master = chan_pair(&master_end);
-	ike.c.chan[ROLE_AUTHD][0] = chan_pair(&authd_end);
-	ike.c.chan[ROLE_POOLD][0] = chan_pair(&poold_end);
-	ike.c.chan[ROLE_ESP][0] = chan_pair(&esp_end);
-	ike.c.chan[ROLE_DB][0] = chan_pair(&db_end);
-	ike.sock500 = udp_sock(&gw);
-	ike.sock4500 = udp_sock(NULL);
-	ike.local_addr = htonl(INADDR_LOOPBACK);
+	harness_wire(&gw);
 	client = udp_sock(NULL);
 	return 0;
 }
@@ -416,18 +402,8 @@ static int setup(void **state)
  * drains every channel and the client socket. */
 static int teardown(void **state)
 {
-	uint8_t buf[4096];
-
 	(void)state;
-	while (ike.sas)
-		sa_end(ike.sas, "test", false);
-	drain(master_end);
-	drain(authd_end);
-	drain(poold_end);
-	drain(esp_end);
-	drain(db_end);
-	while (recv_raw(buf, sizeof buf) > 0)
-		;
+	harness_reset(client);
 	return 0;
 }
 
