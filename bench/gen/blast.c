@@ -62,6 +62,7 @@ int gen_blast(const struct gen_opts *o)
 	for (int i = 0; i < GEN_BATCH; i++)
 		m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov, .msg_iovlen = 1 };
 	while ((!o->count || sent < o->count) && gen_now() < end) {
+		gen_pace(o, t0, sent);
 		rc = sendmmsg(s, m, GEN_BATCH, 0);
 		if (rc > 0)
 			sent += (uint64_t)rc * k;

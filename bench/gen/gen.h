@@ -34,11 +34,16 @@ struct gen_opts {
 	unsigned ring;		/* distinct packets built before sending */
 	unsigned verify;	/* esp-sink: packets to try to decrypt */
 	unsigned gso;		/* esp, blast: datagrams per UDP GSO send (0, 1: none) */
+	uint64_t pps;		/* esp, blast: packets per second at most (0: full speed) */
+	unsigned gro;		/* sink: UDP_GRO on */
 };
 
 /* opts.c */
 bool gen_parse(int argc, char **argv, struct gen_opts *o);
 double gen_now(void);
+/* Sleeps until packet number sent is due at o->pps from t0 (no pacing
+ * when o->pps is 0). */
+void gen_pace(const struct gen_opts *o, double t0, uint64_t sent);
 /* One result line: what packets= bytes= seconds= pps= gbps= */
 void gen_report(const char *what, uint64_t pkts, uint64_t bytes, double secs);
 

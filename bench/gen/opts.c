@@ -15,6 +15,21 @@ double gen_now(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+void gen_pace(const struct gen_opts *o, double t0, uint64_t sent)
+{
+	double wait;
+	struct timespec ts;
+
+	if (!o->pps)
+		return;
+	wait = t0 + (double)sent / (double)o->pps - gen_now();
+	if (wait <= 0)
+		return;
+	ts.tv_sec = (time_t)wait;
+	ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+	nanosleep(&ts, NULL);
+}
+
 static bool addr(const char *v, uint32_t *out)
 {
 	struct in_addr a;
@@ -59,6 +74,8 @@ static bool parse_one(const char *k, const char *v, struct gen_opts *o)
 	else if (!strcmp(k, "ring")) o->ring = (unsigned)n;
 	else if (!strcmp(k, "verify")) o->verify = (unsigned)n;
 	else if (!strcmp(k, "gso")) o->gso = (unsigned)n;
+	else if (!strcmp(k, "pps")) o->pps = n;
+	else if (!strcmp(k, "gro")) o->gro = (unsigned)n;
 	else return false;
 	return true;
 }

@@ -172,6 +172,7 @@ int gen_esp(const struct gen_opts *o)
 	t0 = gen_now();
 	end = t0 + o->seconds;
 	while (sent < total && gen_now() < end) {
+		gen_pace(o, t0, sent);
 		rc = per ? send_gso(s, o, &r, per, sent, total - sent)
 			 : send_batch(s, o, &r, sent, total - sent);
 		if (rc > 0)

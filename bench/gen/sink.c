@@ -2,7 +2,8 @@
  * passed, or one idle second after the last packet.  The rate is taken
  * between the first and the last packet counted.
  *   sink      a UDP port in the LAN namespace: the gateway's decrypted
- *             output (bytes: the inner IPv4 packet, payload + 28)
+ *             output (bytes: the inner IPv4 packet, payload + 28); gro=1
+ *             takes coalesced datagrams whole (UDP_GRO) and counts each
  *   esp-sink  a raw UDP socket in the client namespace: ESP in UDP from the
  *             gateway's port 4500 (bytes: the ESP payload); the first
  *             o->verify packets are decrypted with the keylog's SA. */
@@ -18,6 +19,7 @@
 #include "../../esp-worker/sa.h"
 #include "buf.h"
 #include "gen.h"
+#include "udp_gro.h"
 
 struct tally {
 	uint64_t pkts, bytes;
@@ -48,9 +50,26 @@ static void catch_stop(void)
 /* Returns the bytes to count for datagram d, 0 to ignore it. */
 typedef size_t (*count_fn)(struct tally *t, const uint8_t *d, size_t len);
 
+/* Counts one datagram (len bytes at d) if fn takes it. */
+static void tally_one(struct tally *t, count_fn fn, const uint8_t *d, size_t len)
+{
+	size_t b = fn(t, d, len);
+
+	if (!b)
+		return;
+	t->last = gen_now();
+	if (!t->pkts++)
+		t->first = t->last;
+	t->bytes += b;
+}
+
 static void recv_loop(int s, const struct gen_opts *o, count_fn fn, struct tally *t)
 {
-	static uint8_t bufs[GEN_BATCH][GEN_PKT_MAX];
+	static uint8_t bufs[GEN_BATCH][65536];
+	static union {
+		char b[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} ctl[GEN_BATCH];
 	struct mmsghdr m[GEN_BATCH];
 	struct iovec iov[GEN_BATCH];
 	struct timeval tv = { 0, 200000 };
@@ -60,20 +79,20 @@ static void recv_loop(int s, const struct gen_opts *o, count_fn fn, struct tally
 	setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
 	while (!stopping && gen_now() < end && !(t->pkts && gen_now() - t->last > 1.0)) {
 		for (int i = 0; i < GEN_BATCH; i++) {
-			iov[i] = (struct iovec){ bufs[i], GEN_PKT_MAX };
-			m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1 };
+			iov[i] = (struct iovec){ bufs[i], sizeof bufs[i] };
+			m[i].msg_hdr = (struct msghdr){ .msg_iov = &iov[i], .msg_iovlen = 1,
+							.msg_control = ctl[i].b,
+							.msg_controllen = sizeof ctl[i].b };
 		}
 		int n = recvmmsg(s, m, GEN_BATCH, MSG_WAITFORONE, NULL);
 
 		for (int i = 0; i < n; i++) {
-			size_t b = fn(t, bufs[i], m[i].msg_len);
+			size_t len = m[i].msg_len, seg = udp_gro_segment(&m[i].msg_hdr);
 
-			if (!b)
-				continue;
-			t->last = gen_now();
-			if (!t->pkts++)
-				t->first = t->last;
-			t->bytes += b;
+			if (seg == 0 || seg >= len)
+				seg = len;
+			for (size_t off = 0; off < len; off += seg)
+				tally_one(t, fn, bufs[i] + off, len - off < seg ? len - off : seg);
 		}
 	}
 }
@@ -103,10 +122,14 @@ static size_t count_udp(struct tally *t, const uint8_t *d, size_t len)
 int gen_sink_udp(const struct gen_opts *o)
 {
 	struct tally t = { .o = o };
-	int s = bound_socket(SOCK_DGRAM, 0, o->dport);
+	int s = bound_socket(SOCK_DGRAM, 0, o->dport), one = 1;
 
 	if (s < 0)
 		return 1;
+	/* gro=1: a receiver that takes the gateway's coalesced datagrams whole
+	 * (UDP_GRO), as QUIC stacks do; counted one by one all the same */
+	if (o->gro && setsockopt(s, SOL_UDP, UDP_GRO, &one, sizeof one) < 0)
+		perror("espgen: UDP_GRO");
 	printf("ready\n");
 	fflush(stdout);
 	recv_loop(s, o, count_udp, &t);
