@@ -14,7 +14,6 @@ chmod 755 "$STATE"
 . "$BENCH/../tests/integration/lib.sh"
 . "$ROOT/tests/integration/strongswan/charon.sh"
 GEN=$(dirname "$BIN")/bench/ravpn-espgen
-NS_CL2=${NS_CL2:-${NS_CL}2}
 
 cpu_of_pids() { # utime+stime (s) of the given PIDs (their threads included)
 	local sum=0 p
@@ -81,16 +80,7 @@ swclient_up() { # swclient_up CHILD
 }
 swclient_down() { sw --terminate --ike v1 --force >/dev/null 2>&1; sleep 0.5; }
 
-# A second client namespace on 10.98.0.2, routed to the gateway's 10.98.0.1.
-client2_topo() {
-	ip netns del "$NS_CL2" 2>/dev/null
-	ip netns add "$NS_CL2" && ip -n "$NS_CL2" link set lo up &&
-	ip link add cl0 netns "$NS_CL2" type veth peer name gw1 netns "$NS_GW" &&
-	ip -n "$NS_CL2" addr add 10.98.0.2/24 dev cl0 && ip -n "$NS_GW" addr add 10.98.0.1/24 dev gw1 &&
-	ip -n "$NS_CL2" link set cl0 up && ip -n "$NS_GW" link set gw1 up &&
-	ip -n "$NS_CL2" route add default via 10.98.0.1 &&
-	ip netns exec "$NS_CL2" ping -c1 -W2 10.99.0.1 >/dev/null
-}
+# The second client namespace (topo_client2 of lib.sh) goes.
 client2_down() { ip netns del "$NS_CL2" 2>/dev/null; return 0; }
 
 # The assigned (inner) address of the session from public address $1.

@@ -16,6 +16,7 @@ NS_CL=${NS_CL:-rv-cl}
 NS_GW=${NS_GW:-rv-gw}
 NS_LAN=${NS_LAN:-rv-lan}
 NS_NAT=${NS_NAT:-rv-nat}
+NS_CL2=${NS_CL2:-${NS_CL}2}	# a second client (topo_client2)
 N_OK=0
 N_FAIL=0
 
@@ -71,6 +72,18 @@ NFT
 		ip -n $NS_GW link set gw0 up
 	fi
 	ip netns exec $NS_CL ping -c1 -W2 10.99.0.1 >/dev/null
+}
+
+# A second client namespace on 10.98.0.2, its veth gw1 on the gateway's
+# 10.98.0.1 (after topo_up); the caller deletes $NS_CL2 when done.
+topo_client2() {
+	ip netns del "$NS_CL2" 2>/dev/null
+	ip netns add "$NS_CL2" && ip -n "$NS_CL2" link set lo up &&
+	ip link add cl0 netns "$NS_CL2" type veth peer name gw1 netns "$NS_GW" &&
+	ip -n "$NS_CL2" addr add 10.98.0.2/24 dev cl0 && ip -n "$NS_GW" addr add 10.98.0.1/24 dev gw1 &&
+	ip -n "$NS_CL2" link set cl0 up && ip -n "$NS_GW" link set gw1 up &&
+	ip -n "$NS_CL2" route add default via 10.98.0.1 &&
+	ip netns exec "$NS_CL2" ping -c1 -W2 10.99.0.1 >/dev/null
 }
 
 # Stops every process this test started, by PID, then the namespaces.

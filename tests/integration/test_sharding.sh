@@ -7,23 +7,11 @@
 # would be a no_sa drop).  Also `ravpnctl stats` in text and JSON.
 . "$(dirname "$0")/lib.sh"
 . "$ROOT/tests/integration/traffic_lib.sh"
-NS_CL2=${NS_CL2:-${NS_CL}2}
 CONF=$STATE/ravpn.conf
 VPNC1_PID=
 VPNC2_PID=
 down2() { [ -n "$VPNC2_PID" ] && kill "$VPNC2_PID" 2>/dev/null; sleep 0.3; ip netns del "$NS_CL2" 2>/dev/null; }
 trap 'down2; cleanup' EXIT
-
-# Client 2: its own namespace on 10.98.0.2, routed to the gateway's 10.99.0.1.
-topo_client2() {
-	ip netns del "$NS_CL2" 2>/dev/null
-	ip netns add "$NS_CL2" && ip -n "$NS_CL2" link set lo up &&
-	ip link add cl0 netns "$NS_CL2" type veth peer name gw1 netns "$NS_GW" &&
-	ip -n "$NS_CL2" addr add 10.98.0.2/24 dev cl0 && ip -n "$NS_GW" addr add 10.98.0.1/24 dev gw1 &&
-	ip -n "$NS_CL2" link set cl0 up && ip -n "$NS_GW" link set gw1 up &&
-	ip -n "$NS_CL2" route add default via 10.98.0.1 &&
-	ip netns exec "$NS_CL2" ping -c1 -W2 10.99.0.1 >/dev/null
-}
 
 # vpnc_up of lib.sh, run for the second client: its own state dir and netns.
 vpnc2_up() {
