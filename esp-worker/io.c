@@ -7,8 +7,9 @@
  * when the kernel lacks it or `crypto engine offload disable` is set: a
  * TUN queue with a virtio-net header (master opened it with IFF_VNET_HDR
  * and TSO4/USO4/CSUM offloads) hands over TCP and UDP super-segments,
- * which are split here; UDP_GRO hands over several ESP datagrams of one size at once;
- * UDP_SEGMENT (tx.c) sends equal-sized ESP packets as one message. */
+ * which are split here; UDP_GRO hands over several ESP datagrams of one
+ * size at once; UDP_SEGMENT (tx.c) sends equal-sized ESP packets as one
+ * message; decrypted packets reach the TUN coalesced per flow. */
 #include "io.h"
 
 #include <errno.h>
@@ -25,9 +26,9 @@
 #include "udp_gro.h"
 
 #define TUN_BURST	64			/* TUN reads per wake-up */
+#define RX_BURST	8			/* recvmmsg calls per wake-up */
 
 _Static_assert(ESP_COAL_ROOM >= VNET_ROOM, "room for the virtio-net header before a coalesced packet");
-#define RX_BURST	8			/* recvmmsg calls per wake-up */
 
 static bool set_nonblock(int fd)
 {
