@@ -14,7 +14,7 @@ static const char *const cols[] = {
 	"drop_not_esp", "drop_bad_ip", "drop_truncated", "drop_no_sa_out", "drop_not_ipv4",
 	"drop_seal", "drop_tun_write", "drop_tx", "updated",
 	"tso_split", "tso_segs", "gso_sends", "gso_segs", "gro_batches", "gro_segs",
-	"tun_gso_writes", "tun_gso_segs",
+	"tun_gso_writes", "tun_gso_segs", "rx_waits",
 };
 #define FIRST_OFFLOAD	20	/* cols[20..27]: what the offloads did */
 #define NCOLS	(sizeof cols / sizeof cols[0])
@@ -54,6 +54,7 @@ static void text_row(sqlite3_stmt *st)
 	printf("  offload in:  %lld GRO batches of %lld packets, %lld coalesced TUN writes of"
 	       " %lld packets\n", v[FIRST_OFFLOAD + 4], v[FIRST_OFFLOAD + 5],
 	       v[FIRST_OFFLOAD + 6], v[FIRST_OFFLOAD + 7]);
+	printf("  receive moderation: %lld waits\n", v[FIRST_OFFLOAD + 8]);
 }
 
 static int print_rows(sqlite3_stmt *st, const struct ctl_opts *o)

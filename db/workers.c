@@ -22,7 +22,8 @@ static const char workers_sql[] =
 	" tso_split INTEGER NOT NULL, tso_segs INTEGER NOT NULL,"
 	" gso_sends INTEGER NOT NULL, gso_segs INTEGER NOT NULL,"
 	" gro_batches INTEGER NOT NULL, gro_segs INTEGER NOT NULL,"
-	" tun_gso_writes INTEGER NOT NULL, tun_gso_segs INTEGER NOT NULL)";
+	" tun_gso_writes INTEGER NOT NULL, tun_gso_segs INTEGER NOT NULL,"
+	" rx_waits INTEGER NOT NULL)";
 
 static long long v64(uint64_t v)
 {
@@ -43,8 +44,8 @@ int db_worker_stats(struct db *d, const struct ipc_db_worker_stats *m, long long
 	return db_run(d->h,
 		      "INSERT OR REPLACE INTO esp_workers VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7,"
 		      " ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21,"
-		      " ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29)",
-		      "iiiiiiiiiiiiiiiiiiiiiiiiiiiii", (long long)m->esp_index, (long long)m->n_sas,
+		      " ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30)",
+		      "iiiiiiiiiiiiiiiiiiiiiiiiiiiiii", (long long)m->esp_index, (long long)m->n_sas,
 		      v64(m->in_packets), v64(m->in_bytes), v64(m->out_packets),
 		      v64(m->out_bytes), v64(m->rebinds), v64(x[WDROP_AUTH]),
 		      v64(x[WDROP_REPLAY]), v64(x[WDROP_MALFORMED]), v64(x[WDROP_SPOOF]),
@@ -53,6 +54,6 @@ int db_worker_stats(struct db *d, const struct ipc_db_worker_stats *m, long long
 		      v64(x[WDROP_SEAL]), v64(x[WDROP_TUN_WRITE]), v64(x[WDROP_TX]), now,
 		      v64(m->tso_split), v64(m->tso_segs), v64(m->gso_sends), v64(m->gso_segs),
 		      v64(m->gro_batches), v64(m->gro_segs), v64(m->tun_gso_writes),
-		      v64(m->tun_gso_segs)) < 0
+		      v64(m->tun_gso_segs), v64(m->rx_waits)) < 0
 		       ? -1 : 0;
 }

@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "rxmod.h"
 #include "udp_gro.h"
 
 #define TUN_BURST	64			/* TUN reads per wake-up */
@@ -283,6 +284,7 @@ static void rx_drain(struct esp_worker *w, int fd, bool udp)
 		n = recvmmsg(fd, rx->m, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
+		esp_rxmod_drained(&w->rxmod, (unsigned)n, BATCH);
 		for (int i = 0; i < n; i++) {
 			if (rx->m[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				if (w->iost.rx_truncated++ == 0)
@@ -415,9 +417,9 @@ static void tun_ready(void *arg)
 	struct esp_worker *w = arg;
 	struct esp_io *io = w->io;
 	int tun = w->c->fds[FD_TUN];
-	int burst = io->tun_nonblock ? TUN_BURST : 1;
+	int burst = io->tun_nonblock ? TUN_BURST : 1, i;
 
-	for (int i = 0; i < burst; i++) {
+	for (i = 0; i < burst; i++) {
 		ssize_t n = read(tun, io->tun_pkt, sizeof io->tun_pkt);
 
 		if (n <= 0)
@@ -427,5 +429,6 @@ static void tun_ready(void *arg)
 		else
 			tx_packet(w, io->tun_pkt, (size_t)n);
 	}
+	esp_rxmod_drained(&w->rxmod, (unsigned)i, (unsigned)burst);
 	esp_tx_flush_all(w);
 }

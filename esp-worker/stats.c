@@ -41,6 +41,7 @@ void esp_fill_worker_stats(const struct esp_worker *w, struct ipc_db_worker_stat
 	m->gro_segs = w->off.gro_segs;
 	m->tun_gso_writes = w->off.tun_gso_writes;
 	m->tun_gso_segs = w->off.tun_gso_segs;
+	m->rx_waits = w->rxmod.waits;
 }
 
 void esp_report_worker(struct esp_worker *w)

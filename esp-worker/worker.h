@@ -12,6 +12,7 @@
 #include "chanloop.h"
 #include "child.h"
 #include "datapath.h"
+#include "rxmod.h"
 #include "sa.h"
 
 #define ESP_REPORT_MS	2000	/* counter report period */
@@ -46,6 +47,7 @@ struct esp_worker {
 	struct esp_io_stats iost;
 	struct esp_offload_stats off;
 	struct esp_io *io;
+	struct esp_rxmod rxmod;		/* crypto engine rx-usecs */
 	struct chanloop loop;
 	long long next_report_ms;
 };

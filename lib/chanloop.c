@@ -231,6 +231,8 @@ void chanloop_step(struct chanloop *l)
 		l->ops.on_idle(l->ops.arg);
 	}
 	cl_run_due(l);
+	if (n > 0 && l->ops.on_wake)
+		l->ops.on_wake(l->ops.arg);
 	for (int i = 0; i < n; i++)
 		cl_dispatch(l, evs[i].data.u32);
 	if (n > 0 && l->ops.on_idle)

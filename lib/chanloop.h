@@ -47,6 +47,9 @@ struct chanloop_ops {
 	void (*on_due)(void *arg);
 	/* Called once after a burst of events, when nothing more is pending. */
 	void (*on_idle)(void *arg);
+	/* Called when epoll_wait returned events, before they are handled
+	 * (the ESP worker's receive moderation waits there). */
+	void (*on_wake)(void *arg);
 };
 
 struct chanloop_fd {

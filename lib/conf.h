@@ -260,6 +260,9 @@ struct conf {
 	char tgm_default[CONF_NAME];		/* tunnel-group-map default-group TG */
 	bool offload_disable;			/* crypto engine offload disable (ravpn):
 						 * no TUN TSO, UDP GSO or GRO */
+	int rx_usecs;				/* crypto engine rx-usecs N (ravpn): 1..1000;
+						 * -1: 0 (off); 0: not configured.
+						 * Read it through conf_rx_usecs(). */
 };
 
 #define CONF_LIFE_SEC	1
@@ -297,6 +300,9 @@ uint32_t conf_outside_addr(const struct conf *c);
 /* The inbound anti-replay window for new SAs (ipc_sa_add.replay_window):
  * the configured size, 64 when not configured, 0 when disabled. */
 uint32_t conf_replay_window(const struct conf *c);
+/* The ESP workers' receive moderation wait in microseconds (0: off). */
+#define CONF_RX_USECS_DEFAULT	100
+unsigned conf_rx_usecs(const struct conf *c);
 
 /* Weak algorithms configured (DES, DH group 1, MD5, esp-null, esp-none):
  * writes up to max lines "object: reason" to out, returns how many there

@@ -188,21 +188,36 @@ static bool cmd_ikev1(struct conf_parser *p, const struct conf_line *l, bool isa
 	return fns[kw](p, l);
 }
 
-/* ---- crypto engine workers N -------------------------------------------
+/* ---- crypto engine workers N | offload disable | rx-usecs N -------------
  * The ASA's `crypto engine` commands tune its crypto hardware
  * (accelerator-bias, large-mod-accel); ravpn's engine is its ESP workers,
  * one per CPU unless this line says how many. */
 #define ENGINE_MAX_WORKERS	16
+#define ENGINE_MAX_RX_USECS	1000
+
+/* ravpn: rx-usecs N - the ESP workers' receive moderation (0: off) */
+static bool cmd_engine_rx_usecs(struct conf_parser *p, const struct conf_line *l)
+{
+	uint32_t n;
+
+	if (!conf_num(p, l, 3, 0, ENGINE_MAX_RX_USECS, "microseconds (0 turns it off)", &n) ||
+	    !conf_end(p, l, 4))
+		return false;
+	p->c->rx_usecs = n ? (int)n : -1;
+	return true;
+}
 
 static bool cmd_engine(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const words[] = { "workers", "offload", NULL };
+	static const char *const words[] = { "workers", "offload", "rx-usecs", NULL };
 	static const char *const off[] = { "disable", NULL };
 	uint32_t n;
 	int kw;
 
 	if (!conf_kw(p, l, 2, words, &kw))
 		return false;
+	if (kw == 2)
+		return cmd_engine_rx_usecs(p, l);
 	if (kw == 1) {	/* ravpn: offload disable - no TUN TSO, UDP GSO or GRO */
 		if (!conf_kw(p, l, 3, off, &kw) || !conf_end(p, l, 4))
 			return false;
@@ -233,4 +248,11 @@ bool conf_cmd_crypto(struct conf_parser *p, const struct conf_line *l)
 	case 6: return conf_crypto_ca(p, l);
 	default: return cmd_engine(p, l);
 	}
+}
+
+unsigned conf_rx_usecs(const struct conf *c)
+{
+	if (c->rx_usecs < 0)
+		return 0;
+	return c->rx_usecs ? (unsigned)c->rx_usecs : CONF_RX_USECS_DEFAULT;
 }

@@ -576,6 +576,7 @@ struct ipc_db_worker_stats {
 	uint64_t gso_sends, gso_segs;	/* UDP GSO sends; ESP packets in them */
 	uint64_t gro_batches, gro_segs;	/* UDP GRO datagrams of several; ESP packets */
 	uint64_t tun_gso_writes, tun_gso_segs;	/* TUN writes of coalesced TCP; segments */
+	uint64_t rx_waits;		/* receive moderation waits (crypto engine rx-usecs) */
 };
 
 /* ---- control socket ---- */

@@ -7,7 +7,9 @@
 # intact too, and ESP sent by a client in UDP GSO batches (built by
 # esp_gso_send.py) reaches the worker whole through UDP_GRO and is split
 # (gro_batches); decrypted TCP segments, and the UDP datagrams of one
-# flow, reach the TUN coalesced, several per write (tun_gso_writes).
+# flow, reach the TUN coalesced, several per write (tun_gso_writes); the
+# workers' receive moderation (default rx-usecs 100) waited while vpnc
+# streamed, and after a reload to `crypto engine rx-usecs 0` it does not.
 # Then `crypto engine offload disable`: the same traffic, intact, with
 # every offload counter at zero.
 . "$(dirname "$0")/lib.sh"
@@ -77,7 +79,9 @@ open(sys.argv[3], "w").write("%d\n" % len(seen))' "$2" "$3" "$4" &
 
 head -c $((20 << 20)) /dev/urandom >"$BLOB"
 topo_up || { not_ok "topology"; exit 1; }
-check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$ROOT/etc/ravpn.conf" --keylog "$KEYS"
+cp "$ROOT/etc/ravpn.conf" "$STATE/ravpn.conf"
+check "ravpnd starts with etc/ravpn.conf" ravpnd_start "$STATE/ravpn.conf" --keylog "$KEYS"
+check "ESP workers moderate receives by default (rx-usecs 100)" log_has "rx-usecs 100"
 check "TUN queues opened with offloads" log_has "ravpn0 offloads: csum tso4"
 check "ESP workers use the virtio-net header, UDP GSO and GRO" \
 	log_has "offloads: TUN virtio-net header 10 bytes, UDP GSO on, UDP GRO on"
@@ -163,6 +167,21 @@ check "decrypted segments coalesced into GSO TUN writes (tun_gso_writes grew)" \
 	wait_for 6 stat_above tun_gso_writes "$COAL0"
 check "more segments than coalesced writes (tun_gso_segs > tun_gso_writes)" \
 	bash -c "[ $(sum_stat tun_gso_segs) -gt $(sum_stat tun_gso_writes) ]"
+check "receive moderation waited while vpnc streamed (rx_waits > 0)" stat_above rx_waits 0
+check "ravpnctl stats text shows the moderation line" \
+	bash -c "'$BIN/ravpnctl' --db '$STATE/db/ravpn.db' stats | grep -q 'receive moderation: [1-9][0-9]* waits'"
+# A reload to rx-usecs 0: the workers stop waiting (counted after a fresh
+# report, so the reload has reached them).
+echo "crypto engine rx-usecs 0" >>"$STATE/ravpn.conf"
+check "reload with crypto engine rx-usecs 0" ctl reload
+UPD=$(sum_stat updated)
+wait_for 8 stat_above updated "$UPD"
+WAITS0=$(sum_stat rx_waits)
+check "20 MB TCP client -> LAN intact with rx-usecs 0" transfer $NS_CL $NS_LAN 10.100.0.1
+UPD=$(sum_stat updated)
+wait_for 8 stat_above updated "$UPD"
+check "no moderation waits after the reload (rx_waits stays $WAITS0)" \
+	bash -c "[ $(sum_stat rx_waits) = $WAITS0 ]"
 
 # --- receive side: a client that sends UDP GSO batches (esp_gso_send.py,
 # ESP built in Python with the keylog's keys); the batch reaches the

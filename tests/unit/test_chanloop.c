@@ -2,7 +2,8 @@
  * on_peer_msg, drop a peer's channel on EOF (quietly) or on a broken or
  * refused message (reporting the peer to master), watch channels master
  * hands over and announce them, run extra fd callbacks (and move them
- * when re-watched), run the idle and due hooks, and exit when master goes. */
+ * when re-watched), run the idle, due and wake hooks, and exit when master
+ * goes. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -27,7 +28,8 @@ static int peer_end;		/* what ike[2] would hold */
 static struct seen {
 	int peer_msgs, last_role, last_index;
 	uint16_t last_type;
-	int new_channels, rewired, master_msgs, idles, dues, fd_calls;
+	int new_channels, rewired, master_msgs, idles, dues, fd_calls, wakes;
+	int msgs_at_wake;		/* peer_msgs when on_wake last ran */
 	uint16_t rewired_type;
 	long long due_at;
 } seen;
@@ -83,6 +85,14 @@ static void due(void *arg)
 	seen.due_at = -1;
 }
 
+/* on_wake runs before the handlers of its round */
+static void wake(void *arg)
+{
+	(void)arg;
+	seen.msgs_at_wake = seen.peer_msgs;
+	seen.wakes++;
+}
+
 static void fd_ready(void *arg)
 {
 	char b[16];
@@ -94,6 +104,7 @@ static void fd_ready(void *arg)
 static const struct chanloop_ops ops = {
 	.on_peer_msg = accept_auth, .on_new_channel = new_channel, .on_rewired = rewired,
 	.on_master_msg = master_msg, .on_idle = idle, .due_ms = due_ms, .on_due = due,
+	.on_wake = wake,
 };
 
 static int setup(void **state)
@@ -311,6 +322,28 @@ static void test_idle_and_due(void **state)
 	assert_true(now_ms() - t0 >= 30);
 }
 
+/* on_wake: once per round that has events, before they are handled; not
+ * for a round that only timed out. */
+static void test_wake_before_events(void **state)
+{
+	(void)state;
+	send_auth(peer_end);
+	chanloop_step(&loop);
+	assert_int_equal(seen.wakes, 1);
+	assert_int_equal(seen.msgs_at_wake, 0);	/* before the message was handled */
+	assert_int_equal(seen.peer_msgs, 1);
+	chanloop_step(&loop);		/* nothing pending: idle, no wake */
+	assert_int_equal(seen.wakes, 1);
+	seen.due_at = now_ms();
+	chanloop_step(&loop);		/* due only */
+	assert_int_equal(seen.wakes, 1);
+	send_auth(peer_end);
+	chanloop_step(&loop);
+	assert_int_equal(seen.wakes, 2);
+	assert_int_equal(seen.msgs_at_wake, 1);
+	assert_int_equal(seen.peer_msgs, 2);
+}
+
 static void test_master_gone_exits(void **state)
 {
 	int status;
@@ -344,6 +377,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_master_messages, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_extra_fd_moves, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_idle_and_due, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_wake_before_events, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_master_gone_exits, setup, teardown),
 	};
 

@@ -687,20 +687,29 @@ static void test_coalset_interleaved(void **state)
 	assert_int_equal(writes, 2);
 }
 
-/* ---- crypto engine offload disable ---- */
+/* ---- crypto engine offload disable | rx-usecs N ---- */
 
 static void test_conf_offload(void **state)
 {
 	static const char base[] =
 		"interface gw0\n nameif outside\n ip address 10.99.0.1 255.255.255.0\n"
 		"crypto ikev1 enable outside\n";
-	static const struct { const char *line; bool ok, off; } cases[] = {
-		{ "", true, false },
-		{ "crypto engine offload disable\n", true, true },
-		{ "crypto engine workers 2\ncrypto engine offload disable\n", true, true },
-		{ "crypto engine offload\n", false, false },
-		{ "crypto engine offload enable\n", false, false },
-		{ "crypto engine offload disable now\n", false, false },
+	static const struct { const char *line; bool ok, off; unsigned rx_us; } cases[] = {
+		{ "", true, false, CONF_RX_USECS_DEFAULT },
+		{ "crypto engine offload disable\n", true, true, CONF_RX_USECS_DEFAULT },
+		{ "crypto engine workers 2\ncrypto engine offload disable\n", true, true,
+		  CONF_RX_USECS_DEFAULT },
+		{ "crypto engine offload\n", false, false, 0 },
+		{ "crypto engine offload enable\n", false, false, 0 },
+		{ "crypto engine offload disable now\n", false, false, 0 },
+		{ "crypto engine rx-usecs 0\n", true, false, 0 },
+		{ "crypto engine rx-usecs 30\n", true, false, 30 },
+		{ "crypto engine rx-usecs 1000\n", true, false, 1000 },
+		{ "crypto engine rx-usecs 0\ncrypto engine rx-usecs 20\n", true, false, 20 },
+		{ "crypto engine rx-usecs 1001\n", false, false, 0 },
+		{ "crypto engine rx-usecs\n", false, false, 0 },
+		{ "crypto engine rx-usecs -1\n", false, false, 0 },
+		{ "crypto engine rx-usecs 50 us\n", false, false, 0 },
 	};
 
 	(void)state;
@@ -716,6 +725,7 @@ static void test_conf_offload(void **state)
 		if (!ok)
 			continue;
 		assert_int_equal(c.offload_disable, cases[i].off);
+		assert_int_equal(conf_rx_usecs(&c), cases[i].rx_us);
 		conf_free(&c);
 	}
 }
