@@ -211,8 +211,7 @@ static void coal_fix_header(struct esp_coal *c)
 	size_t l4_len = c->len - h->ip_hlen;
 
 	wbuf_put_u16_at(&w, 2, (uint16_t)c->len);
-	wbuf_put_u16_at(&w, 10, 0);
-	wbuf_put_u16_at(&w, 10, ntohs(esp_csum_fold(esp_csum_add(0, c->pkt, h->ip_hlen))));
+	esp_ip4_csum_fix(&w, h->ip_hlen);
 	if (h->proto == ESP_PROTO_UDP) {
 		wbuf_put_u16_at(&w, h->ip_hlen + 4, (uint16_t)l4_len);
 		wbuf_put_u16_at(&w, h->ip_hlen + 6, ntohs(esp_pseudo_sum(h->src, h->dst, h->proto, l4_len)));

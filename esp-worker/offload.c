@@ -129,6 +129,12 @@ uint16_t esp_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t l4_len
 	return (uint16_t)~esp_csum_fold(esp_csum_add(0, ph, sizeof ph));
 }
 
+void esp_ip4_csum_fix(struct wbuf *w, size_t ip_hlen)
+{
+	wbuf_put_u16_at(w, 10, 0);
+	wbuf_put_u16_at(w, 10, ntohs(esp_csum_fold(esp_csum_add(0, w->p, ip_hlen))));
+}
+
 bool esp_csum_complete(uint8_t *pkt, size_t len, uint16_t start, uint16_t off)
 {
 	uint16_t c;
@@ -235,13 +241,12 @@ int esp_tso_next(struct esp_tso *t, uint8_t *out, size_t cap)
 	wbuf_bytes(&w, t->payload + t->done, chunk);
 	wbuf_put_u16_at(&w, 2, (uint16_t)w.len);
 	wbuf_put_u16_at(&w, 4, (uint16_t)(t->id + t->index));
-	wbuf_put_u16_at(&w, 10, 0);
 	wbuf_put_u32_at(&w, t->ip_hlen + 4, t->seq + (uint32_t)t->done);
 	wbuf_put_u8_at(&w, t->ip_hlen + 13, flags);
 	wbuf_put_u16_at(&w, t->ip_hlen + 16, 0);
 	if (!wbuf_ok(&w))
 		return -1;
-	wbuf_put_u16_at(&w, 10, ntohs(esp_csum_fold(esp_csum_add(0, out, t->ip_hlen))));
+	esp_ip4_csum_fix(&w, t->ip_hlen);
 	if (!tso_tcp_csum(t, &w))
 		return -1;
 	t->done += chunk;

@@ -52,6 +52,9 @@ uint16_t esp_csum_fold(uint64_t sum);
  * holds the pseudo-header sum; the checksum covers start .. len.  False
  * if the offsets do not fit the packet. */
 bool esp_csum_complete(uint8_t *pkt, size_t len, uint16_t start, uint16_t off);
+/* Recomputes the IPv4 header checksum (header of ip_hlen bytes at w->p),
+ * after its lengths or id changed. */
+void esp_ip4_csum_fix(struct wbuf *w, size_t ip_hlen);
 /* The pseudo-header sum (RFC 793, RFC 768) folded but not complemented, in
  * host order: what a partial checksum field starts from. */
 uint16_t esp_pseudo_sum(uint32_t src, uint32_t dst, uint8_t proto, size_t l4_len);

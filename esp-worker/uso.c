@@ -24,8 +24,7 @@ int esp_uso_segment(const uint8_t *pkt, size_t total, const struct esp_flow4 *h,
 	w.len = n;
 	wbuf_put_u16_at(&w, 2, (uint16_t)n);
 	wbuf_put_u16_at(&w, 4, (uint16_t)(h->id + i));
-	wbuf_put_u16_at(&w, 10, 0);
-	wbuf_put_u16_at(&w, 10, ntohs(esp_csum_fold(esp_csum_add(0, out, h->ip_hlen))));
+	esp_ip4_csum_fix(&w, h->ip_hlen);
 	wbuf_put_u16_at(&w, h->ip_hlen + 4, (uint16_t)(n - h->ip_hlen));
 	wbuf_put_u16_at(&w, h->ip_hlen + 6,
 			ntohs(esp_pseudo_sum(h->src, h->dst, h->proto, n - h->ip_hlen)));
