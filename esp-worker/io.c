@@ -224,6 +224,7 @@ static void open_one(struct esp_worker *w, const struct sockaddr_in *from, const
 	uint8_t *out = w->io->inner + VNET_ROOM;
 	int n;
 
+	esp_rxmod_drained(&w->rxmod, 1);
 	if (from)
 		n = esp_in_udp_from(&w->sas, &w->path, from->sin_addr.s_addr,
 				    ntohs(from->sin_port), d, len, out, SLOT);
@@ -284,7 +285,6 @@ static void rx_drain(struct esp_worker *w, int fd, bool udp)
 		n = recvmmsg(fd, rx->m, BATCH, MSG_DONTWAIT, NULL);
 		if (n <= 0)
 			return;
-		esp_rxmod_drained(&w->rxmod, (unsigned)n, BATCH);
 		for (int i = 0; i < n; i++) {
 			if (rx->m[i].msg_hdr.msg_flags & MSG_TRUNC) {
 				if (w->iost.rx_truncated++ == 0)
@@ -319,6 +319,7 @@ static void tx_packet(struct esp_worker *w, const uint8_t *pkt, size_t len)
 {
 	struct esp_sa *sa = esp_out_route(&w->sas, &w->path, pkt, len);
 
+	esp_rxmod_drained(&w->rxmod, 1);
 	if (sa)
 		esp_tx_seal(w, sa, pkt, len);
 }
@@ -353,6 +354,7 @@ static void tx_super(struct esp_worker *w, const uint8_t *pkt, size_t len, uint1
 	}
 	w->off.tso_split++;
 	w->off.tso_segs += (uint64_t)k;
+	esp_rxmod_drained(&w->rxmod, (unsigned)k);
 }
 
 /* A UDP_L4 packet (TUN_F_USO4: a local or GRO-merged UDP GSO send): one
@@ -380,6 +382,7 @@ static void tx_uso(struct esp_worker *w, const uint8_t *pkt, size_t len, uint16_
 	}
 	w->off.tso_split++;
 	w->off.tso_segs += i;
+	esp_rxmod_drained(&w->rxmod, i);
 }
 
 /* A read from a queue with a virtio-net header: a super-segment to
@@ -417,9 +420,9 @@ static void tun_ready(void *arg)
 	struct esp_worker *w = arg;
 	struct esp_io *io = w->io;
 	int tun = w->c->fds[FD_TUN];
-	int burst = io->tun_nonblock ? TUN_BURST : 1, i;
+	int burst = io->tun_nonblock ? TUN_BURST : 1;
 
-	for (i = 0; i < burst; i++) {
+	for (int i = 0; i < burst; i++) {
 		ssize_t n = read(tun, io->tun_pkt, sizeof io->tun_pkt);
 
 		if (n <= 0)
@@ -429,6 +432,5 @@ static void tun_ready(void *arg)
 		else
 			tx_packet(w, io->tun_pkt, (size_t)n);
 	}
-	esp_rxmod_drained(&w->rxmod, (unsigned)i, (unsigned)burst);
 	esp_tx_flush_all(w);
 }

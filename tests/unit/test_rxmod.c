@@ -1,8 +1,8 @@
 /* esp-worker/rxmod.c: a round of drains waits only while packets stream
  * in (the previous round began less than four waits ago) and the previous
- * round emptied its queues without hitting a batch limit; never with
- * moderation off or on the first wake-up.  esp_rxmod_wake really waits
- * and counts the wait. */
+ * round took fewer than ESP_RXMOD_ENOUGH packets; never with moderation
+ * off or on the first wake-up.  esp_rxmod_wake really waits and counts
+ * the wait. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,24 +20,27 @@ static void test_should_wait_table(void **state)
 	static const struct {
 		unsigned usecs;
 		uint64_t last, now;
-		bool backlog, want;
+		unsigned got;
+		bool want;
 		const char *why;
 	} cases[] = {
-		{ 100, 1000 * US, 1010 * US, false, true, "streaming: 10 us since the last round" },
-		{ 100, 1000 * US, 1399 * US, false, true, "just under four waits" },
-		{ 100, 1000 * US, 1400 * US, false, false, "four waits: a quiet spell" },
-		{ 100, 1000 * US, 2000 * US, false, false, "1 ms quiet: a ping goes at once" },
-		{ 100, 1000 * US, 1010 * US, true, false, "backlog: batches already full" },
-		{ 0, 1000 * US, 1010 * US, false, false, "rx-usecs 0: off" },
-		{ 100, 0, 1010 * US, false, false, "first wake-up" },
-		{ 100, 2000 * US, 1000 * US, false, false, "clock went back" },
-		{ 20, 1000 * US, 1079 * US, false, true, "20 us: within 80 us" },
-		{ 20, 1000 * US, 1080 * US, false, false, "20 us: 80 us is quiet" },
+		{ 100, 1000 * US, 1010 * US, 1, true, "streaming: 10 us since the last round" },
+		{ 100, 1000 * US, 1399 * US, 1, true, "just under four waits" },
+		{ 100, 1000 * US, 1400 * US, 1, false, "four waits: a quiet spell" },
+		{ 100, 1000 * US, 2000 * US, 1, false, "1 ms quiet: a ping goes at once" },
+		{ 100, 1000 * US, 1010 * US, ESP_RXMOD_ENOUGH - 1, true, "a small batch" },
+		{ 100, 1000 * US, 1010 * US, ESP_RXMOD_ENOUGH, false, "batched well already" },
+		{ 100, 1000 * US, 1010 * US, 500, false, "a backed-up queue" },
+		{ 0, 1000 * US, 1010 * US, 1, false, "rx-usecs 0: off" },
+		{ 100, 0, 1010 * US, 1, false, "first wake-up" },
+		{ 100, 2000 * US, 1000 * US, 1, false, "clock went back" },
+		{ 20, 1000 * US, 1079 * US, 1, true, "20 us: within 80 us" },
+		{ 20, 1000 * US, 1080 * US, 1, false, "20 us: 80 us is quiet" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct esp_rxmod m = { .last_wake = cases[i].last, .backlog = cases[i].backlog };
+		struct esp_rxmod m = { .last_wake = cases[i].last, .got = cases[i].got };
 
 		esp_rxmod_set(&m, cases[i].usecs);
 		if (esp_rxmod_should_wait(&m, cases[i].now) != cases[i].want)
@@ -45,21 +48,20 @@ static void test_should_wait_table(void **state)
 	}
 }
 
-/* A drain that fills its batch marks a backlog; the next wake-up clears it. */
-static void test_drained_marks_backlog(void **state)
+/* The drains of a round add up; the next wake-up starts a new count. */
+static void test_drained_adds_up(void **state)
 {
 	struct esp_rxmod m = { 0 };
 
 	(void)state;
 	esp_rxmod_set(&m, 100);
-	esp_rxmod_drained(&m, 31, 32);
-	assert_false(m.backlog);
-	esp_rxmod_drained(&m, 32, 32);
-	assert_true(m.backlog);
-	esp_rxmod_drained(&m, 1, 64);
-	assert_true(m.backlog);		/* one full drain in the round is enough */
+	esp_rxmod_drained(&m, 10);
+	esp_rxmod_drained(&m, 5);
+	assert_int_equal(m.got, 15);
+	esp_rxmod_drained(&m, 1);
+	assert_int_equal(m.got, ESP_RXMOD_ENOUGH);
 	assert_false(esp_rxmod_wake(&m));	/* first wake-up: no wait */
-	assert_false(m.backlog);
+	assert_int_equal(m.got, 0);
 }
 
 static uint64_t now_ns(void)
@@ -71,7 +73,8 @@ static uint64_t now_ns(void)
 }
 
 /* Two wake-ups back to back: the second waits (at least the wait) and is
- * counted; after a backlog the next one does not wait. */
+ * counted; after a round that took enough packets the next one does not
+ * wait. */
 static void test_wake_waits(void **state)
 {
 	struct esp_rxmod m = { 0 };
@@ -84,7 +87,7 @@ static void test_wake_waits(void **state)
 	assert_true(esp_rxmod_wake(&m));
 	assert_true(now_ns() - t0 >= 200 * US);
 	assert_int_equal(m.waits, 1);
-	esp_rxmod_drained(&m, 32, 32);
+	esp_rxmod_drained(&m, ESP_RXMOD_ENOUGH);
 	assert_false(esp_rxmod_wake(&m));
 	assert_int_equal(m.waits, 1);
 	esp_rxmod_set(&m, 0);
@@ -96,7 +99,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_should_wait_table),
-		cmocka_unit_test(test_drained_marks_backlog),
+		cmocka_unit_test(test_drained_adds_up),
 		cmocka_unit_test(test_wake_waits),
 	};
 
