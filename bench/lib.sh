@@ -36,17 +36,25 @@ e = json.load(open(sys.argv[1]))["end"]["sum_received"]
 print("%.0f %d" % (e["bits_per_second"] / 1e6, e["bytes"]))' "$STATE/iperf.json" 2>/dev/null || echo "0 0"
 }
 
+# Busy seconds of the whole machine (every CPU: all but idle and iowait).
+machine_busy() {
+	awk '$1 == "cpu" { printf "%.2f", ($2 + $3 + $4 + $7 + $8 + $9) / 100 }' /proc/stat
+}
+
 # measure NAME GATEWAY_PID -> one line per direction:
-#   NAME DIR MBIT "Mbit/s" CPU "CPU s" CPU_PER_GB "CPU s/GB"
+#   NAME DIR MBIT "Mbit/s" CPU "CPU s" CPU_PER_GB "CPU s/GB" "machine" M "s/GB"
+# (M: the whole machine's busy CPU per GB, clients and hosts included: the
+# gateway's share of the namespaces' kernel work depends on who sends.)
 measure() {
-	local name=$1 pid=$2 dir c0 c1 r mbit bytes
+	local name=$1 pid=$2 dir c0 c1 m0 m1 r mbit bytes
 	for dir in up down; do
-		c0=$(cpu_of_tree "$pid")
+		c0=$(cpu_of_tree "$pid") m0=$(machine_busy)
 		if [ $dir = up ]; then r=$(iperf_run); else r=$(iperf_run -R); fi
-		c1=$(cpu_of_tree "$pid")
+		c1=$(cpu_of_tree "$pid") m1=$(machine_busy)
 		read -r mbit bytes <<<"$r"
 		awk -v n="$name" -v d="$dir" -v m="$mbit" -v b="$bytes" -v c="$(echo "$c1 - $c0" | bc)" \
-			'BEGIN { printf "%-18s %-5s %8d Mbit/s  %6.2f CPU s  %7.2f CPU s/GB\n", n, d, m, c, (b > 0 ? c / (b / 1e9) : 0) }'
+			-v mc="$(echo "$m1 - $m0" | bc)" \
+			'BEGIN { gb = b / 1e9; printf "%-18s %-5s %8d Mbit/s  %6.2f CPU s  %7.2f CPU s/GB  machine %6.2f s/GB\n", n, d, m, c, (b > 0 ? c / gb : 0), (b > 0 ? mc / gb : 0) }'
 	done
 }
 
