@@ -1,15 +1,16 @@
 /* Receive moderation, as a NIC's rx-usecs: while packets stream in, the
- * worker waits a few tens of microseconds after a wake-up before it
- * drains the UDP 4500 and raw ESP sockets and the TUN queue, so one
- * wake-up, one recvmmsg and one coalesced TUN write (or one GSO send)
- * carry several packets.
+ * worker waits rx-usecs (default 100 us) after a wake-up before it drains
+ * the UDP 4500 and raw ESP sockets and the TUN queue, so one wake-up, one
+ * recvmmsg and one coalesced TUN write (or one GSO send) carry several
+ * packets.
  *
  * Why: a client that sends one packet at a time (vpnc, strongSwan's
  * libipsec) otherwise costs a wake-up, a recvmmsg and a TUN write per
  * packet, and each TUN write wakes the LAN host's receiver, whose work
  * runs inside our write.  With vpnc uploading through iperf3 that was
- * 1.2 packets per TUN write and 9 CPU s/GB; with a 30 us wait, 11 packets
- * per write and 3.7 CPU s/GB, at a higher rate.
+ * 1.2 packets per TUN write and 9.3 CPU s/GB; with the wait about 11
+ * packets per write and 3.8 CPU s/GB, at a higher rate (bench/
+ * esp-throughput runs both).
  *
  * A round waits only when the previous one began less than STREAM_WAITS
  * waits ago (packets are streaming: a ping or a keepalive after a quiet

@@ -6,14 +6,15 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A round that took this many packets (and TUN reads) was batched well
- * enough: the next one does not wait. */
+/* A round that took this many packets (ESP packets opened, TUN packets
+ * and the segments of TUN super-segments) was batched well enough: the
+ * next one does not wait. */
 #define ESP_RXMOD_ENOUGH	16
 
 struct esp_rxmod {
 	uint64_t wait_ns;	/* the wait; 0: moderation off */
 	uint64_t last_wake;	/* CLOCK_MONOTONIC ns when the previous round began */
-	unsigned got;		/* packets and TUN reads the round took so far */
+	unsigned got;		/* packets the round took so far */
 	uint64_t waits;		/* rounds that waited (ravpnctl stats) */
 };
 
@@ -25,7 +26,8 @@ bool esp_rxmod_should_wait(const struct esp_rxmod *m, uint64_t now);
 /* The event loop woke with work: waits when it should, then starts the
  * round.  Returns whether it waited. */
 bool esp_rxmod_wake(struct esp_rxmod *m);
-/* A drain of this round took n packets (recvmmsg messages, TUN reads). */
+/* This round took n more packets (io.c counts each ESP packet it opens
+ * and each TUN packet or segment it seals). */
 void esp_rxmod_drained(struct esp_rxmod *m, unsigned n);
 
 #endif
