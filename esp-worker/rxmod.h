@@ -15,6 +15,7 @@ struct esp_rxmod {
 	uint64_t wait_ns;	/* the wait; 0: moderation off */
 	uint64_t last_wake;	/* CLOCK_MONOTONIC ns when the previous round began */
 	unsigned got;		/* packets the round took so far */
+	unsigned close_rounds;	/* rounds in a row that began soon after the one before */
 	uint64_t waits;		/* rounds that waited (ravpnctl stats) */
 };
 

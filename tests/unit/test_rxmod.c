@@ -1,8 +1,9 @@
 /* esp-worker/rxmod.c: a round of drains waits only while packets stream
- * in (the previous round began less than four waits ago) and the previous
- * round took fewer than ESP_RXMOD_ENOUGH packets; never with moderation
- * off or on the first wake-up.  esp_rxmod_wake really waits and counts
- * the wait. */
+ * in (it is the second round in a row to begin less than four waits after
+ * the one before: a ping's answer, close after its request, is not
+ * delayed) and the previous round took fewer than ESP_RXMOD_ENOUGH
+ * packets; never with moderation off or on the first wake-up.
+ * esp_rxmod_wake really waits and counts the wait. */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -20,27 +21,30 @@ static void test_should_wait_table(void **state)
 	static const struct {
 		unsigned usecs;
 		uint64_t last, now;
-		unsigned got;
+		unsigned got, close;
 		bool want;
 		const char *why;
 	} cases[] = {
-		{ 100, 1000 * US, 1010 * US, 1, true, "streaming: 10 us since the last round" },
-		{ 100, 1000 * US, 1399 * US, 1, true, "just under four waits" },
-		{ 100, 1000 * US, 1400 * US, 1, false, "four waits: a quiet spell" },
-		{ 100, 1000 * US, 2000 * US, 1, false, "1 ms quiet: a ping goes at once" },
-		{ 100, 1000 * US, 1010 * US, ESP_RXMOD_ENOUGH - 1, true, "a small batch" },
-		{ 100, 1000 * US, 1010 * US, ESP_RXMOD_ENOUGH, false, "batched well already" },
-		{ 100, 1000 * US, 1010 * US, 500, false, "a backed-up queue" },
-		{ 0, 1000 * US, 1010 * US, 1, false, "rx-usecs 0: off" },
-		{ 100, 0, 1010 * US, 1, false, "first wake-up" },
-		{ 100, 2000 * US, 1000 * US, 1, false, "clock went back" },
-		{ 20, 1000 * US, 1079 * US, 1, true, "20 us: within 80 us" },
-		{ 20, 1000 * US, 1080 * US, 1, false, "20 us: 80 us is quiet" },
+		{ 100, 1000 * US, 1010 * US, 1, 1, true, "streaming: 10 us since the last round" },
+		{ 100, 1000 * US, 1399 * US, 1, 1, true, "just under four waits" },
+		{ 100, 1000 * US, 1400 * US, 1, 1, false, "four waits: a quiet spell" },
+		{ 100, 1000 * US, 2000 * US, 1, 1, false, "1 ms quiet: a ping goes at once" },
+		{ 100, 1000 * US, 1010 * US, ESP_RXMOD_ENOUGH - 1, 1, true, "a small batch" },
+		{ 100, 1000 * US, 1010 * US, ESP_RXMOD_ENOUGH, 1, false, "batched well already" },
+		{ 100, 1000 * US, 1010 * US, 500, 1, false, "a backed-up queue" },
+		{ 0, 1000 * US, 1010 * US, 1, 1, false, "rx-usecs 0: off" },
+		{ 100, 0, 1010 * US, 1, 1, false, "first wake-up" },
+		{ 100, 2000 * US, 1000 * US, 1, 1, false, "clock went back" },
+		{ 20, 1000 * US, 1079 * US, 1, 1, true, "20 us: within 80 us" },
+		{ 20, 1000 * US, 1080 * US, 1, 1, false, "20 us: 80 us is quiet" },
+		{ 100, 1000 * US, 1010 * US, 1, 0, false, "close, but the first close round: a ping's answer" },
+		{ 100, 1000 * US, 1010 * US, 1, 5, true, "a long streak" },
 	};
 
 	(void)state;
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		struct esp_rxmod m = { .last_wake = cases[i].last, .got = cases[i].got };
+		struct esp_rxmod m = { .last_wake = cases[i].last, .got = cases[i].got,
+					.close_rounds = cases[i].close };
 
 		esp_rxmod_set(&m, cases[i].usecs);
 		if (esp_rxmod_should_wait(&m, cases[i].now) != cases[i].want)
@@ -72,7 +76,7 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* Two wake-ups back to back: the second waits (at least the wait) and is
+/* Three wake-ups back to back: the third waits (at least the wait) and is
  * counted; after a round that took enough packets the next one does not
  * wait. */
 static void test_wake_waits(void **state)
@@ -83,6 +87,7 @@ static void test_wake_waits(void **state)
 	(void)state;
 	esp_rxmod_set(&m, 200);
 	assert_false(esp_rxmod_wake(&m));
+	assert_false(esp_rxmod_wake(&m));	/* the first close round: not yet */
 	t0 = now_ns();
 	assert_true(esp_rxmod_wake(&m));
 	assert_true(now_ns() - t0 >= 200 * US);
