@@ -17,7 +17,9 @@ static const char *const cols[] = {
 	"tun_gso_writes", "tun_gso_segs", "rx_waits",
 };
 #define FIRST_OFFLOAD	20	/* cols[20..27]: what the offloads did */
+#define RX_WAITS	28	/* cols[28]: receive moderation waits */
 #define NCOLS	(sizeof cols / sizeof cols[0])
+_Static_assert(RX_WAITS == NCOLS - 1, "rx_waits is the last column");
 #define FIRST_DROP	6	/* cols[6..18] are drop reasons */
 #define LAST_DROP	18
 
@@ -54,7 +56,7 @@ static void text_row(sqlite3_stmt *st)
 	printf("  offload in:  %lld GRO batches of %lld packets, %lld coalesced TUN writes of"
 	       " %lld packets\n", v[FIRST_OFFLOAD + 4], v[FIRST_OFFLOAD + 5],
 	       v[FIRST_OFFLOAD + 6], v[FIRST_OFFLOAD + 7]);
-	printf("  receive moderation: %lld waits\n", v[FIRST_OFFLOAD + 8]);
+	printf("  receive moderation: %lld waits\n", v[RX_WAITS]);
 }
 
 static int print_rows(sqlite3_stmt *st, const struct ctl_opts *o)

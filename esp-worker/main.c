@@ -14,7 +14,8 @@
 
 /* Before the sandbox: fetch algorithms, load providers, seed the DRBG.
  * The timer slack drops from the default 50 us to 2 us: the receive
- * moderation's waits are tens of microseconds (rxmod.c). */
+ * moderation waits rx-usecs, 100 us by default (rxmod.c), and 50 us of
+ * slack would make that up to half as long again. */
 static void init_libs(void)
 {
 	if (!esp_crypto_init())

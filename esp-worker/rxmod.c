@@ -17,10 +17,11 @@
  * before.  A ping after a quiet spell goes through at once, and so does
  * its answer, which comes back from the LAN a few tens of microseconds
  * after the request (waiting there cost a ping 0.16 ms more).  And the
- * previous round took fewer than ESP_RXMOD_ENOUGH packets.  A round that took that many is batched well already; waiting
- * again would only add latency and, on a busy machine, give the CPU away
- * while the queues fill (the generator benchmark at full speed lost 10%
- * when every streaming round waited). */
+ * previous round took fewer than ESP_RXMOD_ENOUGH packets: a round that
+ * took that many is batched well already, and waiting again would only
+ * add latency and, on a busy machine, give the CPU away while the queues
+ * fill (the generator benchmark at full speed lost 10% when every
+ * streaming round waited). */
 #include "rxmod.h"
 
 #include <time.h>
