@@ -10,6 +10,8 @@
 #include "child.h"
 #include "crypto.h"
 #include "ikev1_keys.h"
+#include "ikev2.h"
+#include "ikev2_keys.h"
 #include "isakmp.h"
 
 enum sa_state {
@@ -29,6 +31,9 @@ enum sa_state {
 	ST_CFG_WAIT,		/* XAUTH done, waiting for the client's request */
 	ST_CFG_LEASE,		/* address at poold */
 	ST_ESTABLISHED,		/* mode-config done; quick modes may run */
+	/* IKEv2 (an IKEv2 SA then uses ST_CFG_LEASE and ST_ESTABLISHED too) */
+	ST_V2_INIT_SENT,	/* IKE_SA_INIT answered, waiting for IKE_AUTH */
+	ST_V2_AUTH_CHECK,	/* IKE_AUTH in, AUTH values at master */
 };
 
 struct child_sa {
@@ -206,6 +211,27 @@ struct ike_sa {
 	 * decrypts again) neither repeats them nor moves the peer */
 	uint8_t info_seen[INFO_SEEN][32];
 	int info_seen_next;
+
+	/* IKEv2 (ikev2_*.c) */
+	bool v2;
+	struct v2_keys v2k;
+	int v2_encr, v2_integ, v2_prf;	/* transform ids of the IKE SA */
+	uint32_t v2_rx_msgid;		/* the message ID of the client's next request */
+	uint32_t v2_tx_msgid;		/* of our next request */
+	uint8_t *v2_msg1, *v2_msg2;	/* IKE_SA_INIT request and answer: AUTH signs them */
+	size_t v2_msg1_len, v2_msg2_len;
+	/* the IKE_AUTH request being answered (decrypted payloads), kept while
+	 * master checks AUTH and poold leases the address */
+	uint8_t *v2_req;
+	size_t v2_req_len;
+	uint8_t v2_req_first;
+	uint32_t v2_req_msgid;
+	uint8_t v2_auth_r[CRYPTO_MAX_HASH];	/* our AUTH, from master */
+	size_t v2_auth_len;
+	struct v2_esp_choice v2_esp;	/* the client's proposal we chose */
+	struct child_sa v2_child;	/* its child SA until installed */
+	uint32_t v2_tsr[V2_MAX_TS][2];	/* our TSr: address ranges, host order */
+	int v2_n_tsr;
 };
 
 /* The worker-wide context. */
@@ -242,6 +268,9 @@ void net_receive(int sock, bool is4500);
 void net_note_request(struct ike_sa *sa, const uint8_t *in, size_t in_len);
 void net_set_reply(struct ike_sa *sa, const uint8_t *out, size_t out_len);
 bool net_is_retransmit(struct ike_sa *sa, const uint8_t *in, size_t in_len);
+/* Follows the client to a new address or port once an authentic packet of
+ * its SA arrived there (the float to 4500, or a NAT rebinding). */
+void net_track_peer(struct ike_sa *sa, const struct sockaddr_in *from, bool is4500);
 
 /* crypt.c: encrypted messages */
 bool crypt_decrypt(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len,
@@ -300,6 +329,9 @@ void xauth_input(struct ike_sa *sa, const struct v1_msg *m, uint8_t cfg_type,
 void xauth_answer(const struct ipc_auth_ans *a);
 void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
 		     struct rbuf *attrs);
+/* Asks poold for the session's address (state ST_CFG_LEASE); ends the
+ * session when its tunnel-group has no pool. */
+void modecfg_lease(struct ike_sa *sa);
 void modecfg_lease_answer(const struct ipc_lease_ans *a);
 /* The group-policy's attributes the client asked for (want): DNS, WINS,
  * domain, banner, the split-include or split-exclude list. */
@@ -393,6 +425,7 @@ void dpd_send(struct ike_sa *sa, uint32_t seq);
 
 /* keylog.c: --keylog lines for tshark */
 void keylog_ike(const struct ike_sa *sa);
+void keylog_ike_v2(const struct ike_sa *sa);
 void keylog_esp(const struct ike_sa *sa, const struct child_sa *ch);
 
 /* l2l.c: LAN-to-LAN peers (static crypto map entries, ipsec-l2l tunnel-groups) */

@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-bool v1_parse_header(const uint8_t *p, size_t len, struct v1_msg *m)
+bool isakmp_parse_header(const uint8_t *p, size_t len, struct v1_msg *m)
 {
 	struct rbuf r;
 
@@ -18,8 +18,13 @@ bool v1_parse_header(const uint8_t *p, size_t len, struct v1_msg *m)
 	rbuf_u32(&r, &m->len);
 	if (!rbuf_ok(&r))
 		return false;
-	/* Major version 1; the length must cover the header and fit the datagram. */
-	return (m->version >> 4) == 1 && m->len >= ISAKMP_HDR_LEN && m->len <= len;
+	/* The length must cover the header and fit the datagram. */
+	return m->len >= ISAKMP_HDR_LEN && m->len <= len;
+}
+
+bool v1_parse_header(const uint8_t *p, size_t len, struct v1_msg *m)
+{
+	return isakmp_parse_header(p, len, m) && (m->version >> 4) == 1;
 }
 
 bool v1_parse_payloads(struct v1_msg *m, const uint8_t *body, size_t len)

@@ -101,6 +101,9 @@ struct v1_attr {
 	uint32_t num;			/* TV value, or a variable value of <= 4 bytes */
 };
 
+/* The header of either IKE version (IKEv2 keeps the layout); the v1
+ * variant also requires major version 1. */
+bool isakmp_parse_header(const uint8_t *p, size_t len, struct v1_msg *m);
 bool v1_parse_header(const uint8_t *p, size_t len, struct v1_msg *m);
 /* Splits the payload chain of body (len bytes, first type `first`); trailing
  * bytes after the last payload (CBC padding) are allowed. */

@@ -1,6 +1,7 @@
 /* --keylog: session keys as lines of Wireshark's UAT tables, so a capture
  * of ravpn's traffic can be decrypted and checked with tshark:
  *   ikev1_decryption_table:<initiator cookie>,<encryption key>
+ *   ikev2_decryption_table:<SPIi>,<SPIr>,<SK_ei>,<SK_er>,"<cipher>",<SK_ai>,<SK_ar>,"<integrity>"
  *   esp_sa:"IPv4","<src>","<dst>","0x<spi>","<cipher>","0x<key>","<integrity>","0x<key>"
  * tests/tshark-keys.sh turns a file of them into `-o uat:...` options. */
 #include <arpa/inet.h>
@@ -35,6 +36,36 @@ void keylog_ike(const struct ike_sa *sa)
 	hex(ck, sa->icky, 8);
 	hex(key, sa->keys.enc_key, sa->keys.enc_key_len);
 	snprintf(line, sizeof line, "ikev1_decryption_table:%s,%s\n", ck, key);
+	keylog_write(line);
+}
+
+/* Wireshark's names of the IKEv2 SK payload's algorithms. */
+static const char *uat_v2_integ(int integ)
+{
+	switch (integ) {
+	case V2_AUTH_HMAC_SHA1_96: return "HMAC_SHA1_96 [RFC2404]";
+	case V2_AUTH_HMAC_SHA2_256_128: return "HMAC_SHA2_256_128 [RFC4868]";
+	case V2_AUTH_HMAC_SHA2_384_192: return "HMAC_SHA2_384_192 [RFC4868]";
+	default: return "HMAC_SHA2_512_256 [RFC4868]";
+	}
+}
+
+void keylog_ike_v2(const struct ike_sa *sa)
+{
+	const struct v2_keys *k = &sa->v2k;
+	char si[17], sr[17], ei[65], er[65], ai[129], ar[129], enc[32], line[600];
+
+	if (ike.c.fds[FD_KEYLOG] < 0)
+		return;
+	hex(si, sa->icky, 8);
+	hex(sr, sa->rcky, 8);
+	hex(ei, k->sk_ei, k->enc_len);
+	hex(er, k->sk_er, k->enc_len);
+	hex(ai, k->sk_ai, k->integ_len);
+	hex(ar, k->sk_ar, k->integ_len);
+	snprintf(enc, sizeof enc, "AES-CBC-%d [RFC3602]", sa->key_bits);
+	snprintf(line, sizeof line, "ikev2_decryption_table:%s,%s,%s,%s,\"%s\",%s,%s,\"%s\"\n",
+		 si, sr, ei, er, enc, ai, ar, uat_v2_integ(sa->v2_integ));
 	keylog_write(line);
 }
 

@@ -31,8 +31,6 @@ void transaction_input(struct ike_sa *sa, const struct v1_msg *m)
 void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
 		     struct rbuf *attrs)
 {
-	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
-	struct ipc_lease q = { .sid = sa->sid };
 	struct v1_attr a;
 
 	sa->n_cfg_wanted = 0;
@@ -41,6 +39,14 @@ void modecfg_request(struct ike_sa *sa, const struct v1_msg *m, uint16_t ident,
 			sa->cfg_wanted[sa->n_cfg_wanted++] = a.type;
 	sa->cfg_msgid = m->msgid;
 	sa->cfg_ident = ident;
+	modecfg_lease(sa);
+}
+
+void modecfg_lease(struct ike_sa *sa)
+{
+	const struct conf_tunnel_group *tg = conf_tunnel_group(&ike.c.conf, sa->group_name);
+	struct ipc_lease q = { .sid = sa->sid };
+
 	if (!tg || (tg->n_pools == 0 && !sa->framed_addr && !sa->framed_pool[0])) {
 		log_warn("peer %s user %s: tunnel-group %s has no address-pool", sa_peer_str(sa),
 			 sa->user, sa->group_name);
@@ -201,6 +207,10 @@ void modecfg_lease_answer(const struct ipc_lease_ans *a)
 	inet_ntop(AF_INET, &sa->addr, addr, sizeof addr);
 	log_notice("peer %s user %s: assigned %s from pool %s", sa_peer_str(sa), sa->user, addr,
 		   pool);
+	if (sa->v2) {
+		v2_auth_finish(sa);	/* the IKE_AUTH answer and the child SA */
+		return;
+	}
 	send_reply(sa);
 	sa_set_state(sa, ST_ESTABLISHED);
 	peers_db_session_upd(sa, NULL);

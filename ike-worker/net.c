@@ -75,7 +75,7 @@ bool net_is_retransmit(struct ike_sa *sa, const uint8_t *in, size_t in_len)
 
 /* Follows the client to a new address or port once a packet of its SA
  * arrived there (the float to 4500, or a NAT rebinding). */
-static void track_peer(struct ike_sa *sa, const struct sockaddr_in *from, bool is4500)
+void net_track_peer(struct ike_sa *sa, const struct sockaddr_in *from, bool is4500)
 {
 	bool moved = sa->peer.sin_addr.s_addr != from->sin_addr.s_addr ||
 		     sa->peer.sin_port != from->sin_port;
@@ -103,7 +103,7 @@ static void dispatch_encrypted(struct ike_sa *sa, const struct v1_msg *hdr, uint
 	}
 	if (m.exch == EXCH_INFO && !info_authentic(sa, &m, pkt, len))
 		return;
-	track_peer(sa, from, is4500);
+	net_track_peer(sa, from, is4500);
 	sa->last_rx_ms = now_ms();
 	switch (m.exch) {
 	case EXCH_AGGRESSIVE:
@@ -142,7 +142,7 @@ static void dispatch_clear(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t 
 		log_warn("peer %s: unencrypted message dropped", sa_peer_str(sa));
 		return;
 	}
-	track_peer(sa, from, is4500);
+	net_track_peer(sa, from, is4500);
 	mm_msg3(sa, &m);
 }
 
@@ -152,6 +152,10 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 	struct v1_msg hdr;
 	struct ike_sa *sa;
 
+	if (len >= ISAKMP_HDR_LEN && pkt[17] >> 4 == 2) {	/* major version 2 */
+		v2_input(pkt, len, from, is4500);
+		return;
+	}
 	if (!v1_parse_header(pkt, len, &hdr)) {
 		log_debug("malformed ISAKMP header from %s dropped", inet_ntoa(from->sin_addr));
 		return;
@@ -171,7 +175,7 @@ static void dispatch(uint8_t *pkt, size_t len, const struct sockaddr_in *from, b
 	}
 	mi_adopt_rcky(&hdr);	/* the answer to our main mode 1 names its cookie */
 	sa = sa_find(hdr.icky, hdr.rcky);
-	if (!sa) {
+	if (!sa || sa->v2) {
 		log_debug("message for unknown IKE SA from %s dropped", inet_ntoa(from->sin_addr));
 		return;
 	}

@@ -162,7 +162,8 @@ void peers_db_session_upd(struct ike_sa *sa, const struct child_sa *ch)
 
 	if (ch) {
 		ipc_strcpy(u.protocol, sizeof u.protocol,
-			   ch->encap == ENCAP_UDP ? "IKEv1 IPsecOverNatT" : "IKEv1 IPsec");
+			   ch->encap == ENCAP_UDP ? (sa->v2 ? "IKEv2 IPsecOverNatT" :
+			   "IKEv1 IPsecOverNatT") : sa->v2 ? "IKEv2 IPsec" : "IKEv1 IPsec");
 		ipc_strcpy(u.encryption, sizeof u.encryption, prop_esp_enc_name(ch->enc, ch->key_bits));
 		ipc_strcpy(u.hashing, sizeof u.hashing, prop_esp_auth_name(ch->auth));
 	}
@@ -181,8 +182,9 @@ void peers_db_ike_sa(struct ike_sa *sa, bool deleted)
 	memcpy(e.rcookie, sa->rcky, 8);
 	ipc_strcpy(e.encryption, sizeof e.encryption, cipher_name(sa->enc, sa->key_bits));
 	ipc_strcpy(e.hashing, sizeof e.hashing, hash_name(sa->hash));
-	ipc_strcpy(e.auth, sizeof e.auth, sa->l2l ? (cert_mm_is_sig(sa) ? "RSA" : "PSK") :
-		   cert_mm_is_sig(sa) ? "RSA+XAUTH" : "PSK+XAUTH");	/* LAN-to-LAN: no XAUTH */
+	ipc_strcpy(e.auth, sizeof e.auth, sa->v2 ? "IKEv2 PSK" : sa->l2l ?
+		   (cert_mm_is_sig(sa) ? "RSA" : "PSK") :	/* LAN-to-LAN: no XAUTH */
+		   cert_mm_is_sig(sa) ? "RSA+XAUTH" : "PSK+XAUTH");
 	peers_send(ROLE_DB, 0, IPC_DB_IKE_SA, 0, &e, sizeof e);
 }
 
@@ -261,6 +263,9 @@ static bool from_master(struct ipc_msg *m)
 		return true;
 	case IPC_SIGN_ANS:
 		cert_mm_sign_answer(m->hdr.id, (const struct ipc_sign_ans *)m->data);
+		return true;
+	case IPC_V2_AUTH_ANS:
+		v2_auth_answer(m->hdr.id, (const struct ipc_v2_auth_ans *)m->data);
 		return true;
 	case IPC_LOGOFF:
 		on_logoff(ROLE_MASTER, m->hdr.id, (struct ipc_logoff *)m->data);

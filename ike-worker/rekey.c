@@ -269,6 +269,12 @@ void rekey_sa_expire(const struct ipc_sa_expire *e)
 
 	if (!c)
 		return;
+	if (e->hard && sa->v2) {	/* no IKEv2 rekey yet: the session ends with its SA */
+		log_notice("peer %s user %s: IPsec SA 0x%08x reached its hard lifetime (%s)",
+			   sa_peer_str(sa), sa->user, c->spi_in, what);
+		sa_end(sa, "lifetime", true);
+		return;
+	}
 	if (e->hard) {
 		log_notice("peer %s user %s: IPsec SA 0x%08x reached its hard lifetime (%s)",
 			   sa_peer_str(sa), sa->user, c->spi_in, what);
@@ -281,7 +287,8 @@ void rekey_sa_expire(const struct ipc_sa_expire *e)
 	log_info("peer %s user %s: IPsec SA 0x%08x reached its soft lifetime (%s)",
 		 sa_peer_str(sa), sa->user, c->spi_in, what);
 	c->soft_expired = true;
-	if (!sa->qmi.msgid && !sa->qm.msgid && sa->state == ST_ESTABLISHED && !sa->p1_dead)
+	if (!sa->v2 && !sa->qmi.msgid && !sa->qm.msgid && sa->state == ST_ESTABLISHED &&
+	    !sa->p1_dead)
 		rekey_start(sa, c);
 }
 

@@ -93,6 +93,9 @@ static void sa_free(struct ike_sa *sa)
 	dh_free(sa->dh);
 	free(sa->sai_b);
 	free(sa->last_out);
+	free(sa->v2_msg1);
+	free(sa->v2_msg2);
+	free(sa->v2_req);
 	sodium_memzero(sa, sizeof *sa);
 	free(sa);
 }
@@ -112,9 +115,12 @@ static void sa_release_children(struct ike_sa *sa)
 
 void sa_end(struct ike_sa *sa, const char *cause, bool notify)
 {
-	bool phase1_done = sa->state >= ST_XAUTH_REQ;
+	/* an IKEv2 SA has its keys from IKE_SA_INIT on */
+	bool phase1_done = sa->v2 ? sa->state != ST_V2_INIT_SENT : sa->state >= ST_XAUTH_REQ;
 
-	if (notify && phase1_done)
+	if (notify && sa->v2)
+		v2_end_notify(sa, cause);
+	else if (notify && phase1_done)
 		info_send_delete_all(sa);
 	qm_abandon(sa);
 	rekey_abandon(sa);
@@ -167,6 +173,10 @@ void sa_tick(void)
 		long long idle = now - sa->state_ms;
 
 		next = sa->next;
+		if (sa->v2) {
+			v2_tick(sa, now);	/* may end and free sa */
+			continue;
+		}
 		sa_retransmit(sa, now);
 		if (mi_tick(sa, now))	/* our own main mode gave up (mm_init.c): sa is freed */
 			continue;

@@ -4,8 +4,8 @@
  * A top-level command closes the open block and may open a new one; an
  * indented line goes to the open block's sub-command table.  The first
  * error stops the parse.  The command handlers live in conf_net.c,
- * conf_crypto.c, conf_ipsec.c and conf_group.c; the checks that need the
- * whole file in conf_check.c. */
+ * conf_crypto.c, conf_ipsec.c, conf_ikev2.c, conf_l2l.c, conf_pki.c and
+ * conf_group.c; the checks that need the whole file in conf_check.c. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,6 +50,8 @@ static const struct block_info blocks[] = {
 	[BLK_TG_IPSEC] = { "tunnel-group ipsec-attributes", conf_tg_ipsec_subs },
 	[BLK_TRUSTPOINT] = { "crypto ca trustpoint", conf_trustpoint_subs },
 	[BLK_CERTMAP] = { "crypto ca certificate map", conf_certmap_subs },
+	[BLK_V2POLICY] = { "crypto ikev2 policy", conf_v2policy_subs },
+	[BLK_V2PROP] = { "crypto ipsec ikev2 ipsec-proposal", conf_v2prop_subs },
 };
 
 bool conf_grow(struct conf_parser *p, void *arr, int n, size_t elsz)
@@ -258,6 +260,8 @@ void conf_free(struct conf *c)
 	free(c->trustpoints);
 	free(c->cm_rules);
 	free(c->tg_maps);
+	free(c->v2policies);
+	free(c->v2props);
 	memset(c, 0, sizeof *c);
 }
 

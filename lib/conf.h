@@ -67,11 +67,54 @@ struct conf_transform_set {		/* crypto ipsec ikev1 transform-set NAME ... */
 	bool transport;			/* mode transport (default tunnel) */
 };
 
+/* IKEv2 (RFC 7296) transform ids, IANA "Transform Type" registries: what
+ * `crypto ikev2 policy` lines store, so the IKE worker offers and matches
+ * them as they are.  Lists keep the order of the line (the offer order);
+ * after parsing every list has at least one entry (lib/conf_ikev2.c). */
+enum ikev2_encr { V2_ENCR_3DES = 3, V2_ENCR_AES_CBC = 12, V2_ENCR_AES_GCM_16 = 20 };
+enum ikev2_prf { V2_PRF_HMAC_SHA1 = 2, V2_PRF_HMAC_SHA2_256 = 5, V2_PRF_HMAC_SHA2_384 = 6,
+		 V2_PRF_HMAC_SHA2_512 = 7 };
+/* V2_AUTH_NONE (IANA "NONE"): `integrity null`, allowed only when every
+ * encryption of the policy is AES-GCM (an AEAD cipher offers no integrity
+ * transform, RFC 5282 section 8). */
+enum ikev2_integ { V2_AUTH_NONE = 0, V2_AUTH_HMAC_SHA1_96 = 2, V2_AUTH_HMAC_SHA2_256_128 = 12,
+		   V2_AUTH_HMAC_SHA2_384_192 = 13, V2_AUTH_HMAC_SHA2_512_256 = 14 };
+
+#define CONF_V2_ALGS	6
+
+struct conf_ikev2_policy {		/* crypto ikev2 policy N */
+	int priority;
+	int encs[CONF_V2_ALGS];		/*  encryption aes aes-256 ...: enum ikev2_encr */
+	int enc_bits[CONF_V2_ALGS];	/*    key bits per entry (AES: 128/192/256; 3DES: 0) */
+	int n_encs;			/*    default: aes-256 */
+	int integs[CONF_V2_ALGS];	/*  integrity sha256 ...: enum ikev2_integ */
+	int n_integs;			/*    default: sha256; null when every cipher is AES-GCM */
+	int prfs[CONF_V2_ALGS];		/*  prf sha256 ...: enum ikev2_prf */
+	int n_prfs;			/*    default: the integrity algorithms' hashes
+					 *    (null: sha256), each once */
+	int groups[CONF_V2_ALGS];	/*  group 14 19 ...: DH groups */
+	int n_groups;			/*    default: 14 */
+	uint32_t lifetime;		/*  lifetime seconds N, default 86400 */
+};
+
+struct conf_ipsec_proposal {		/* crypto ipsec ikev2 ipsec-proposal NAME */
+	char name[CONF_NAME];
+	int encs[CONF_V2_ALGS];		/*  protocol esp encryption ...: enum esp_enc (ipc.h) */
+	int enc_bits[CONF_V2_ALGS];	/*    AES, AES-GCM: 128/192/256; else 0 */
+	int n_encs;			/*    at least 1 */
+	int integs[CONF_V2_ALGS];	/*  protocol esp integrity ...: enum esp_auth (ipc.h);
+					 *    null = ESP_AUTH_NONE.  Not given: {ESP_AUTH_NONE}
+					 *    when every cipher is AEAD (else an error) */
+	int n_integs;			/*    at least 1 */
+};
+
 struct conf_dynamic_map {		/* crypto dynamic-map NAME SEQ set ikev1 transform-set T1 [T2..] */
 	char name[CONF_NAME];
 	int seq;
 	char tsets[6][CONF_NAME];
 	int n_tsets;
+	char v2_props[6][CONF_NAME];	/* set ikev2 ipsec-proposal P1 [P2..] */
+	int n_v2_props;
 	int pfs_group;			/* set pfs [groupN]; 0 = no PFS (default) */
 	uint32_t sa_lifetime_sec;	/* set security-association lifetime seconds N; default 28800 */
 	uint32_t sa_lifetime_kb;	/*   ... kilobytes N|unlimited(0); default 4608000 */
@@ -171,6 +214,13 @@ struct conf_tunnel_group {		/* tunnel-group NAME type remote-access */
 	uint32_t dpd_retry;		/* default 2 */
 	bool l2l;			/* type ipsec-l2l: a LAN-to-LAN peer, no XAUTH */
 	char trustpoint[CONF_NAME];	/* ipsec-attributes ikev1 trust-point TP; empty = none */
+	/* ipsec-attributes ikev2 remote-authentication pre-shared-key K (checks
+	 * the client's AUTH) and ikev2 local-authentication pre-shared-key K
+	 * (our AUTH; the remote key when not given) */
+	char v2_psk_remote[128];
+	bool has_v2_psk_remote;
+	char v2_psk_local[128];
+	bool has_v2_psk_local;
 };
 
 /* crypto ca trustpoint NAME (lib/conf_pki.c): PEM files, since a text
@@ -239,6 +289,9 @@ struct conf {
 	char cmap_iface_map[CONF_NAME];		/* crypto map NAME interface IF */
 	char cmap_iface[32];			/*   (nameif) */
 	char ikev1_enable[32];			/* crypto ikev1 enable IF (nameif) */
+	char ikev2_enable[32];			/* crypto ikev2 enable IF (nameif) */
+	struct conf_ikev2_policy *v2policies;	int n_v2policies;	/* sorted by priority */
+	struct conf_ipsec_proposal *v2props;	int n_v2props;
 	int natt_keepalive;			/* crypto isakmp nat-traversal N (0 = off) */
 	int replay_window;			/* crypto ipsec security-association replay window-size N
 						 * (64..1024); -1: replay disable; 0: not configured.
@@ -295,7 +348,9 @@ const struct conf_dynamic_map *conf_dynamic_map(const struct conf *c, const char
 const struct conf_acl *conf_acl_next(const struct conf *c, const char *name,
 				     const struct conf_acl *prev);
 const struct conf_trustpoint *conf_trustpoint(const struct conf *c, const char *name);
-/* The address IKE listens on: the interface named by `crypto ikev1 enable`. */
+const struct conf_ipsec_proposal *conf_ipsec_proposal(const struct conf *c, const char *name);
+/* The address IKE listens on: the interface named by `crypto ikev1 enable`,
+ * else by `crypto ikev2 enable`. */
 uint32_t conf_outside_addr(const struct conf *c);
 /* The inbound anti-replay window for new SAs (ipc_sa_add.replay_window):
  * the configured size, 64 when not configured, 0 when disabled. */
@@ -304,7 +359,8 @@ uint32_t conf_replay_window(const struct conf *c);
 #define CONF_RX_USECS_DEFAULT	100
 unsigned conf_rx_usecs(const struct conf *c);
 
-/* Weak algorithms configured (DES, DH group 1, MD5, esp-null, esp-none):
+/* Weak algorithms configured (DES, DH group 1, MD5, esp-null, esp-none;
+ * in IKEv2 objects also 3DES and DH groups 2 and 5):
  * writes up to max lines "object: reason" to out, returns how many there
  * are (may exceed max).  Master logs them at start and reload (conf_weak.c). */
 #define CONF_WEAK_LEN	160

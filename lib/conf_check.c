@@ -62,8 +62,18 @@ static int l2l_missing(const struct conf *c, const struct conf_ref *r)
 	return -1;
 }
 
+/* The rules between the lines of an IKEv2 block (lib/conf_ikev2.c). */
+static bool is_v2_rule(int kind)
+{
+	return kind == REF_V2PROP_ENC || kind == REF_V2PROP_INTEG || kind == REF_V2PROP_AEAD ||
+	       kind == REF_V2_NULL_INTEG || kind == REF_V2_ENABLE;
+}
+
 static bool ref_ok(const struct conf *c, const struct conf_ref *r)
 {
+	if (is_v2_rule(r->kind))
+		return conf_v2_ref_ok(c, r);
+
 	switch (r->kind) {
 	case REF_POOL: return conf_pool(c, r->name) != NULL;
 	case REF_GPOLICY: return conf_group_policy(c, r->name) != NULL;
@@ -79,6 +89,7 @@ static bool ref_ok(const struct conf *c, const struct conf_ref *r)
 	case REF_SPLIT_NEEDS_ACL: return split_ok(c, r->name);
 	case REF_TRUSTPOINT: return conf_trustpoint(c, r->name) != NULL;
 	case REF_TGROUP: return conf_tunnel_group(c, r->name) != NULL;
+	case REF_V2PROP: return conf_ipsec_proposal(c, r->name) != NULL;
 	default: return false;
 	}
 }
@@ -127,8 +138,11 @@ static bool ref_fail(struct conf_parser *p, const struct conf_ref *r)
 		[REF_TGROUP] = "tunnel-group '%s' is not defined, expected a `tunnel-group %s type remote-access` line",
 		[REF_EXT_ACL] = "access-list '%s' is not defined, expected an `access-list %s extended permit ip SRC DST` line",
 		[REF_ACCT_GROUP] = "aaa-server group '%s' is not defined, expected an `aaa-server %s protocol radius` line",
+		[REF_V2PROP] = "ipsec-proposal '%s' is not defined, expected a `crypto ipsec ikev2 ipsec-proposal %s` block",
 	};
 
+	if (is_v2_rule(r->kind))
+		return conf_v2_ref_fail(p, r);
 	if (r->kind == REF_L2L_ENTRY)
 		return l2l_fail(p, r);
 	if (wrong_kind(p->c, r))
@@ -182,6 +196,7 @@ bool conf_finish(struct conf_parser *p)
 
 	if (!add_default_policy(p))
 		return false;
+	conf_v2_finish(c);	/* IKEv2 list defaults, which the rules below check */
 	/* The names first, then whether static map entries are complete: an
 	 * entry whose ACL is missing gets the error that names the ACL. */
 	for (int pass = 0; pass < 2; pass++)

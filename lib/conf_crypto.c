@@ -1,6 +1,6 @@
 /* `crypto ...` commands of phase 1: ikev1 policies (and their isakmp
  * aliases), enable, am-disable, nat-traversal; dispatch of the phase-2
- * commands to conf_ipsec.c. */
+ * commands to conf_ipsec.c and of `crypto ikev2` to conf_ikev2.c. */
 #include <string.h>
 
 #include "conf_priv.h"
@@ -233,8 +233,8 @@ static bool cmd_engine(struct conf_parser *p, const struct conf_line *l)
 
 bool conf_cmd_crypto(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const words[] = { "ikev1", "isakmp", "ipsec", "dynamic-map", "map",
-					     "engine", "ca", NULL };
+	static const char *const words[] = { "ikev1", "isakmp", "ikev2", "ipsec", "dynamic-map",
+					     "map", "engine", "ca", NULL };
 	int kw;
 
 	if (!conf_kw(p, l, 1, words, &kw))
@@ -242,10 +242,11 @@ bool conf_cmd_crypto(struct conf_parser *p, const struct conf_line *l)
 	switch (kw) {
 	case 0: return cmd_ikev1(p, l, false);
 	case 1: return cmd_ikev1(p, l, true);
-	case 2: return conf_crypto_ipsec(p, l);
-	case 3: return conf_crypto_dynamic_map(p, l);
-	case 4: return conf_crypto_map(p, l);
-	case 6: return conf_crypto_ca(p, l);
+	case 2: return conf_crypto_ikev2(p, l);
+	case 3: return conf_crypto_ipsec(p, l);
+	case 4: return conf_crypto_dynamic_map(p, l);
+	case 5: return conf_crypto_map(p, l);
+	case 7: return conf_crypto_ca(p, l);
 	default: return cmd_engine(p, l);
 	}
 }

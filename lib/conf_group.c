@@ -711,6 +711,12 @@ static bool sub_psk(struct conf_parser *p, const struct conf_line *l)
 	return psk_at(p, l, 1);
 }
 
+/* ikev2 remote-authentication|local-authentication ... (lib/conf_ikev2.c) */
+static bool sub_ikev2(struct conf_parser *p, const struct conf_line *l)
+{
+	return conf_tg_ikev2(p, l, cur_tg(p));
+}
+
 /* isakmp keepalive threshold N retry M | isakmp keepalive disable */
 static bool sub_isakmp(struct conf_parser *p, const struct conf_line *l)
 {
@@ -735,6 +741,7 @@ static bool sub_isakmp(struct conf_parser *p, const struct conf_line *l)
 const struct conf_cmd conf_tg_ipsec_subs[] = {
 	{ "isakmp", sub_isakmp },
 	{ "ikev1", sub_ikev1 },
+	{ "ikev2", sub_ikev2 },
 	{ "pre-shared-key", sub_psk },
 	{ NULL, NULL },
 };

@@ -267,12 +267,15 @@ uint32_t conf_p2_lifetime_kb(const struct conf *c, const struct conf_dynamic_map
 
 bool conf_crypto_ipsec(struct conf_parser *p, const struct conf_line *l)
 {
-	static const char *const words[] = { "ikev1", "transform-set", "security-association", NULL };
+	static const char *const words[] = { "ikev1", "transform-set", "security-association",
+					     "ikev2", NULL };
 	static const char *const ts[] = { "transform-set", NULL };
 	int kw, kw2;
 
 	if (!conf_kw(p, l, 2, words, &kw))
 		return false;
+	if (kw == 3)
+		return conf_ipsec_ikev2(p, l);	/* lib/conf_ikev2.c */
 	if (kw == 1)
 		return cmd_tset(p, l, 3);
 	if (kw == 2 && l->n > 3 && conf_is(&l->tok[3], "lifetime"))
@@ -350,8 +353,10 @@ bool conf_dyn_lifetime(struct conf_parser *p, const struct conf_line *l, int i,
 bool conf_crypto_dynamic_map(struct conf_parser *p, const struct conf_line *l)
 {
 	static const char *const set[] = { "set", NULL };
-	static const char *const what[] = { "ikev1", "transform-set", "pfs", "security-association", NULL };
+	static const char *const what[] = { "ikev1", "transform-set", "pfs", "security-association",
+					    "ikev2", NULL };
 	static const char *const ts[] = { "transform-set", NULL };
+	static const char *const prop[] = { "ipsec-proposal", NULL };
 	char name[CONF_NAME];
 	uint32_t seq;
 	int kw, kw2;
@@ -368,6 +373,7 @@ bool conf_crypto_dynamic_map(struct conf_parser *p, const struct conf_line *l)
 	case 0: return conf_kw(p, l, 6, ts, &kw2) && conf_dyn_tsets(p, l, 7, d);
 	case 1: return conf_dyn_tsets(p, l, 6, d);
 	case 2: return conf_dyn_pfs(p, l, 6, d);
+	case 4: return conf_kw(p, l, 6, prop, &kw2) && conf_dyn_v2props(p, l, 7, d);
 	default: return conf_dyn_lifetime(p, l, 6, d);
 	}
 }

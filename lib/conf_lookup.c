@@ -70,9 +70,18 @@ const struct conf_acl *conf_acl_next(const struct conf *c, const char *name,
 	return NULL;
 }
 
+const struct conf_ipsec_proposal *conf_ipsec_proposal(const struct conf *c, const char *name)
+{
+	FIND_BY_NAME(c->v2props, c->n_v2props, name);
+}
+
+/* When both enable lines are given they name the same interface (checked
+ * by conf_ikev2.c), so this is the address of IKEv1 and IKEv2 alike. */
 uint32_t conf_outside_addr(const struct conf *c)
 {
 	const struct conf_iface *f = conf_iface_by_nameif(c, c->ikev1_enable);
 
+	if (!f)
+		f = conf_iface_by_nameif(c, c->ikev2_enable);
 	return f ? f->addr : 0;
 }

@@ -45,6 +45,8 @@ enum conf_block {
 	BLK_TG_IPSEC,
 	BLK_TRUSTPOINT,		/* crypto ca trustpoint (conf_pki.c) */
 	BLK_CERTMAP,		/* crypto ca certificate map (conf_pki.c) */
+	BLK_V2POLICY,		/* crypto ikev2 policy (conf_ikev2.c) */
+	BLK_V2PROP,		/* crypto ipsec ikev2 ipsec-proposal (conf_ikev2.c) */
 };
 
 enum conf_ref_kind {
@@ -62,6 +64,14 @@ enum conf_ref_kind {
 	REF_EXT_ACL,		/* match address: an extended access-list (REF_ACL: standard) */
 	REF_ACCT_GROUP,		/* accounting-server-group: an aaa-server group, not LOCAL */
 	REF_L2L_ENTRY,		/* name, seq: a static crypto map entry, which must be complete */
+	REF_V2PROP,		/* set ikev2 ipsec-proposal: an ipsec-proposal */
+	/* conf_ikev2.c's rules between lines of a block, checked on the final
+	 * lists (conf_v2_ref_ok) */
+	REF_V2PROP_ENC,		/* name: the proposal has an encryption */
+	REF_V2PROP_INTEG,	/* name: its non-AEAD cipher has a non-null integrity */
+	REF_V2PROP_AEAD,	/* name: its AEAD cipher has integrity null (given or default) */
+	REF_V2_NULL_INTEG,	/* seq: policy priority; integrity null only with aes-gcm */
+	REF_V2_ENABLE,		/* name: ikev2 enable names the ikev1 enable nameif, if any */
 };
 
 struct conf_ref {
@@ -158,6 +168,18 @@ bool conf_crypto_ca(struct conf_parser *p, const struct conf_line *l);
 bool conf_cmd_tunnel_group_map(struct conf_parser *p, const struct conf_line *l);
 bool conf_tg_trustpoint(struct conf_parser *p, const struct conf_line *l, int i,
 			struct conf_tunnel_group *t);
+/* conf_ikev2.c: crypto ikev2 ..., crypto ipsec ikev2 ..., set ikev2
+ * ipsec-proposal (word i on), a tunnel-group's ikev2 lines, end of file */
+bool conf_crypto_ikev2(struct conf_parser *p, const struct conf_line *l);
+bool conf_ipsec_ikev2(struct conf_parser *p, const struct conf_line *l);
+bool conf_dyn_v2props(struct conf_parser *p, const struct conf_line *l, int i,
+		      struct conf_dynamic_map *d);
+bool conf_tg_ikev2(struct conf_parser *p, const struct conf_line *l, struct conf_tunnel_group *t);
+void conf_v2_finish(struct conf *c);
+bool conf_v2_ref_ok(const struct conf *c, const struct conf_ref *r);
+bool conf_v2_ref_fail(struct conf_parser *p, const struct conf_ref *r);
+extern const struct conf_cmd conf_v2policy_subs[];
+extern const struct conf_cmd conf_v2prop_subs[];
 extern const struct conf_cmd conf_trustpoint_subs[];
 extern const struct conf_cmd conf_certmap_subs[];
 extern const struct conf_cmd conf_iface_subs[];

@@ -271,3 +271,49 @@ void random_bytes(void *p, size_t n)
 		n -= (size_t)chunk;
 	}
 }
+
+/* IANA IKEv2 transform ids: PRF 2 HMAC_SHA1, 5/6/7 HMAC_SHA2_256/384/512;
+ * integrity 2 HMAC_SHA1_96, 12/13/14 HMAC_SHA2_256_128/384_192/512_256. */
+int hash_of_v2_prf(int v2_prf)
+{
+	switch (v2_prf) {
+	case 2: return IKE_HASH_SHA1;
+	case 5: return IKE_HASH_SHA256;
+	case 6: return IKE_HASH_SHA384;
+	case 7: return IKE_HASH_SHA512;
+	default: return 0;
+	}
+}
+
+int hash_of_v2_integ(int v2_integ)
+{
+	switch (v2_integ) {
+	case 2: return IKE_HASH_SHA1;
+	case 12: return IKE_HASH_SHA256;
+	case 13: return IKE_HASH_SHA384;
+	case 14: return IKE_HASH_SHA512;
+	default: return 0;
+	}
+}
+
+/* RFC 4868: half the hash; RFC 2404: 96 bits of SHA-1. */
+size_t v2_integ_icv_len(int v2_integ)
+{
+	int h = hash_of_v2_integ(v2_integ);
+
+	return h == IKE_HASH_SHA1 ? 12 : hash_len(h) / 2;
+}
+
+bool prf_v2_psk_auth(int prf, const void *key, size_t klen, const uint8_t *octets, size_t len,
+		     uint8_t *out)
+{
+	static const char pad[] = "Key Pad for IKEv2";	/* 17 octets, no NUL */
+	struct chunk c = { pad, sizeof pad - 1 }, o = { octets, len };
+	uint8_t inner[CRYPTO_MAX_HASH];
+	bool ok;
+
+	ok = prf_chunks(prf, key, klen, &c, 1, inner) &&
+	     prf_chunks(prf, inner, hash_len(prf), &o, 1, out);
+	OPENSSL_cleanse(inner, sizeof inner);
+	return ok;
+}

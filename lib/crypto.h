@@ -29,6 +29,18 @@ bool hash_chunks(int ike_hash, const struct chunk *c, int n, uint8_t *out);
 bool prf_chunks(int ike_hash, const void *key, size_t klen,
 		const struct chunk *c, int n, uint8_t *out);
 
+/* IKEv2 prf and integrity transform ids (enum ikev2_prf / ikev2_integ in
+ * conf.h) as the IKEv1 hash value they use; 0 if unknown. */
+int hash_of_v2_prf(int v2_prf);
+int hash_of_v2_integ(int v2_integ);
+/* Bytes of an IKEv2 integrity transform's checksum (truncated HMAC). */
+size_t v2_integ_icv_len(int v2_integ);
+
+/* The IKEv2 pre-shared-key AUTH value (RFC 7296 2.15):
+ * prf(prf(key, "Key Pad for IKEv2"), octets); out gets hash_len(prf). */
+bool prf_v2_psk_auth(int prf, const void *key, size_t klen, const uint8_t *octets, size_t len,
+		     uint8_t *out);
+
 size_t cipher_block_len(int ike_enc);		/* 8 (DES/3DES) or 16 (AES); 0 if unknown */
 size_t cipher_key_len(int ike_enc, int key_bits);	/* bytes */
 const char *cipher_name(int ike_enc, int key_bits);	/* "AES256", "3DES" */

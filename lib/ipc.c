@@ -55,6 +55,8 @@ static const struct ipc_type_info ipc_types[IPC_TYPE_MAX] = {
 	FIXED(IPC_ACQUIRE, struct ipc_acquire, false),
 	FIXED(IPC_SIGN, struct ipc_sign, false),
 	FIXED(IPC_SIGN_ANS, struct ipc_sign_ans, false),
+	FIXED(IPC_V2_AUTH, struct ipc_v2_auth, false),
+	FIXED(IPC_V2_AUTH_ANS, struct ipc_v2_auth_ans, false),
 	FIXED(IPC_TRANSPORT_ROUTE, struct ipc_transport_route, false),
 };
 

@@ -104,6 +104,10 @@ enum ipc_type {
 	/* esp -> master: a transport-mode peer gained or lost its route */
 	IPC_TRANSPORT_ROUTE,	/* struct ipc_transport_route */
 
+	/* ike -> master: IKEv2 pre-shared-key AUTH values (the key stays in master) */
+	IPC_V2_AUTH,		/* struct ipc_v2_auth */
+	IPC_V2_AUTH_ANS,	/* struct ipc_v2_auth_ans */
+
 	IPC_TYPE_MAX
 };
 
@@ -194,6 +198,28 @@ struct ipc_sign_ans {
 	int32_t status;		/* 0 ok, -1 no such trustpoint / no key / failure */
 	uint32_t len;
 	uint8_t sig[512];	/* up to RSA-4096 */
+};
+
+/* IKEv2 pre-shared-key authentication (RFC 7296 2.15): master answers
+ * prf(prf(K, "Key Pad for IKEv2"), octets) for the client's signed octets
+ * with the tunnel-group's remote key, and for ours with its local key.
+ * The octets are a whole IKE_SA_INIT message, a nonce and a prf output. */
+#define IPC_V2_OCTETS_MAX	(8192 + 256 + 64)
+
+struct ipc_v2_auth {
+	char group[NAME_LEN];	/* tunnel-group whose ikev2 keys sign */
+	uint8_t prf;		/* IKEv2 prf transform id (2 SHA1, 5/6/7 SHA2-256/384/512) */
+	uint8_t pad[3];
+	uint32_t i_len, r_len;
+	uint8_t i_octets[IPC_V2_OCTETS_MAX];	/* InitiatorSignedOctets */
+	uint8_t r_octets[IPC_V2_OCTETS_MAX];	/* ResponderSignedOctets */
+};
+
+struct ipc_v2_auth_ans {
+	int32_t status;		/* 0 ok, -1 no such group / no ikev2 key / bad request */
+	uint32_t len;		/* bytes of each AUTH value */
+	uint8_t auth_i[64];	/* what the client's AUTH must be */
+	uint8_t auth_r[64];	/* ours */
 };
 
 /* ---- operator commands ---- */

@@ -99,7 +99,7 @@ static bool kids_msg_allowed(const struct mchild *k, uint16_t type)
 		return type == IPC_TRANSPORT_ROUTE;
 	if (k->role != ROLE_IKE)
 		return false;
-	return type == IPC_SKEYID || type == IPC_SIGN || type == IPC_LOGOFF_ANS ||
+	return type == IPC_SKEYID || type == IPC_SIGN || type == IPC_V2_AUTH || type == IPC_LOGOFF_ANS ||
 	       type == IPC_SHUTDOWN_ANS;
 }
 
@@ -132,6 +132,9 @@ static void kids_dispatch(struct master *m, struct mchild *k)
 		break;
 	case IPC_SIGN:
 		master_on_sign(m, k, m->msg);
+		break;
+	case IPC_V2_AUTH:
+		master_on_v2_auth(m, k, m->msg);
 		break;
 	case IPC_LOGOFF_ANS:
 		master_on_logoff_ans(m, k, m->msg);

@@ -164,7 +164,8 @@ static void init_master(struct master *m)
 	m->n_esp = master_esp_count(&m->conf);
 	m->res.outside = conf_outside_addr(&m->conf);
 	if (!m->res.outside)
-		fatal("%s: no address for the interface of `crypto ikev1 enable`", m->o.conf_path);
+		fatal("%s: no address for the interface of `crypto ikev1 enable` or `crypto ikev2 enable`",
+		      m->o.conf_path);
 }
 
 /* Everything privileged is opened before the first child exists. */

@@ -172,6 +172,7 @@ int master_open_dae(struct master *m);
 void master_on_skeyid(struct master *m, struct mchild *k, const struct ipc_msg *msg);
 /* sign.c: signatures with a trustpoint key; the trustpoints' public files */
 void master_on_sign(struct master *m, struct mchild *k, const struct ipc_msg *msg);
+void master_on_v2_auth(struct master *m, struct mchild *k, const struct ipc_msg *msg);
 int master_pki_fd(const struct master *m);
 int master_pki_feed(struct master *m, struct mchild *k);
 /* IKEv1's RSA signature over data with the PEM key in key_file; *sig_len:

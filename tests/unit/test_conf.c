@@ -115,7 +115,7 @@ static void test_example_values(void **state)
 	assert_int_equal(c.tsets[3].enc, ESP_ENC_3DES);
 	assert_int_equal(c.tsets[3].auth, ESP_AUTH_HMAC_MD5);
 
-	assert_int_equal(c.n_dynmaps, 2);	/* DYN 20: the AEAD sets */
+	assert_int_equal(c.n_dynmaps, 3);	/* DYN 20: the AEAD sets; DYN 30: IKEv2 */
 	assert_string_equal(c.dynmaps[0].name, "DYN");
 	assert_int_equal(c.dynmaps[0].seq, 10);
 	assert_int_equal(c.dynmaps[0].n_tsets, 4);
@@ -141,7 +141,7 @@ static void test_example_values(void **state)
 	assert_int_equal(g->split_policy, SPLIT_SPECIFIED);
 	assert_string_equal(g->split_acl, "SPLIT");
 	assert_string_equal(g->banner, "Welcome to the ravpn lab.\nAuthorized use only.");
-	assert_int_equal(g->vpn_protocols, CONF_PROTO_IKEV1);
+	assert_int_equal(g->vpn_protocols, CONF_PROTO_IKEV1 | CONF_PROTO_IKEV2);
 
 	const struct conf_aaa_server *a = conf_aaa_server(&c, "RAD");
 	assert_non_null(a);
@@ -161,8 +161,10 @@ static void test_example_values(void **state)
 	assert_string_equal(t->default_policy, "GP");
 	assert_true(t->has_psk);
 	assert_string_equal(t->psk, "groupsecret");
+	assert_string_equal(t->v2_psk_remote, "v2groupsecret");
+	assert_string_equal(t->v2_psk_local, "v2groupsecret");
 
-	assert_int_equal(c.n_secrets, 4);	/* 2 hashes, 1 RADIUS key, 1 PSK */
+	assert_int_equal(c.n_secrets, 6);	/* 2 hashes, 1 RADIUS key, 3 PSKs */
 	conf_free(&c);
 	free(text);
 }
@@ -315,7 +317,7 @@ static const struct bad_case bad_cases[] = {
 	{ "crypto ikev1 policy 99999999999\n", "t.conf:1:21:", "out of range" },
 	{ "crypto ikev1 policy 1x\n", "t.conf:1:21:", "invalid number" },
 	{ "crypto ikev1 policy 10\n nameif x\n", "t.conf:2:2:", "not a sub-command of crypto ikev1 policy" },
-	{ "crypto ikev2 policy 10\n", "t.conf:1:8:", "invalid value 'ikev2'" },
+	{ "crypto ikev2 remote-access trustpoint TP\n", "t.conf:1:14:", "expected policy or enable" },
 	{ "crypto ipsec ikev1 transform-set T esp-aes esp-foo\n", "t.conf:1:44:", "unknown transform 'esp-foo'" },
 	{ "crypto ipsec ikev1 transform-set T esp-aes esp-3des\n", "t.conf:1:44:", "second encryption" },
 	{ "crypto ipsec ikev1 transform-set T esp-sha-hmac\n", "t.conf:1:49:", "missing encryption transform" },
@@ -443,9 +445,14 @@ static void test_redact(void **state)
 	(void)state;
 	assert_non_null(text);
 	assert_true(conf_parse_text(text, len, "etc/ravpn.conf", &c, err, sizeof err));
-	for (int i = 0; i < c.n_secrets; i++)
+	for (int i = 0; i < c.n_secrets; i++) {	/* the ikev1 key, the two ikev2 ones */
+		const char *s = text + c.secrets[i].offset;
+		size_t n = c.secrets[i].len;
+
 		if (c.secrets[i].kind == SECRET_PSK)
-			assert_memory_equal(text + c.secrets[i].offset, "groupsecret", c.secrets[i].len);
+			assert_true((n == 11 && memcmp(s, "groupsecret", n) == 0) ||
+				    (n == 13 && memcmp(s, "v2groupsecret", n) == 0));
+	}
 
 	char *red = conf_redact(text, len, &c, SECRET_PSK);
 	assert_non_null(red);

@@ -1,0 +1,143 @@
+/* IKEv2 (RFC 7296) responder for remote-access clients: the wire
+ * constants, the SK payload, proposal choice and the exchanges.  The
+ * header and the generic payload header have the IKEv1 layout, so the
+ * ISAKMP codec (isakmp.h: header, payload chain, builder) serves both.
+ *
+ * Files: ikev2_keys.c (derivation), ikev2_sk.c (SK payload),
+ * ikev2_proposal.c (SA payloads), ikev2_init.c (IKE_SA_INIT),
+ * ikev2_auth.c (IKE_AUTH), ikev2_child.c (CP, TS, the child SA),
+ * ikev2_info.c (INFORMATIONAL, CREATE_CHILD_SA refusal, our deletes). */
+#ifndef RAVPN_IKEV2_H
+#define RAVPN_IKEV2_H
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "conf.h"
+#include "isakmp.h"
+
+#define V2_VERSION	0x20
+
+enum v2_exchange { V2_IKE_SA_INIT = 34, V2_IKE_AUTH = 35, V2_CREATE_CHILD_SA = 36,
+		   V2_INFORMATIONAL = 37 };
+enum v2_flags { V2_F_INITIATOR = 0x08, V2_F_RESPONSE = 0x20 };
+
+enum v2_payload_type {
+	V2_PL_SA = 33, V2_PL_KE = 34, V2_PL_IDI = 35, V2_PL_IDR = 36, V2_PL_CERT = 37,
+	V2_PL_CERTREQ = 38, V2_PL_AUTH = 39, V2_PL_NONCE = 40, V2_PL_NOTIFY = 41,
+	V2_PL_DELETE = 42, V2_PL_VID = 43, V2_PL_TSI = 44, V2_PL_TSR = 45, V2_PL_SK = 46,
+	V2_PL_CP = 47, V2_PL_EAP = 48, V2_PL_SKF = 53,
+};
+
+enum v2_notify {
+	V2N_UNSUPPORTED_CRITICAL_PAYLOAD = 1, V2N_INVALID_SYNTAX = 7,
+	V2N_NO_PROPOSAL_CHOSEN = 14, V2N_INVALID_KE_PAYLOAD = 17,
+	V2N_AUTHENTICATION_FAILED = 24, V2N_TS_UNACCEPTABLE = 38,
+	V2N_INTERNAL_ADDRESS_FAILURE = 36, V2N_FAILED_CP_REQUIRED = 37,
+	V2N_NO_ADDITIONAL_SAS = 35, V2N_TEMPORARY_FAILURE = 43,
+	V2N_INITIAL_CONTACT = 16384, V2N_NAT_DETECTION_SOURCE_IP = 16388,
+	V2N_NAT_DETECTION_DESTINATION_IP = 16389, V2N_USE_TRANSPORT_MODE = 16391,
+};
+/* Notify types below this are errors (RFC 7296 3.10.1). */
+#define V2N_ERROR_MAX	16383
+
+enum v2_transform_type { V2_TF_ENCR = 1, V2_TF_PRF = 2, V2_TF_INTEG = 3, V2_TF_DH = 4,
+			 V2_TF_ESN = 5 };
+#define V2_ATTR_KEY_LENGTH	14
+/* ESP encryption transform ids are the same numbers as enum esp_enc
+ * (ipc.h), which took them from the IKEv2 registry. */
+
+enum v2_id_type { V2_ID_IPV4_ADDR = 1, V2_ID_FQDN = 2, V2_ID_RFC822_ADDR = 3,
+		  V2_ID_KEY_ID = 11 };
+#define V2_AUTH_SHARED_KEY	2
+enum v2_cfg_type { V2_CFG_REQUEST = 1, V2_CFG_REPLY = 2 };
+enum v2_cfg_attr { V2_CA_IP4_ADDRESS = 1, V2_CA_IP4_NETMASK = 2, V2_CA_IP4_DNS = 3,
+		   V2_CA_IP4_NBNS = 4, V2_CA_IP4_SUBNET = 13 };
+#define V2_TS_IPV4_ADDR_RANGE	7
+#define V2_NONCE_LEN		32
+#define V2_MAX_TS		8
+
+struct ike_sa;
+
+/* ikev2_proposal.c */
+struct v2_ike_choice {
+	uint8_t prop_num;
+	int encr, key_bits, prf, integ, dh;	/* transform ids; key_bits for AES */
+	uint32_t lifetime;		/* the policy's, seconds */
+};
+struct v2_esp_choice {
+	uint8_t prop_num;
+	uint32_t spi_out;		/* the client's inbound SPI, host order */
+	int enc, key_bits, auth;	/* enum esp_enc / esp_auth */
+	uint32_t lifetime, lifetime_kb;	/* the matching dynamic map's (kilobytes 0: none) */
+};
+/* The first proposal of the client (its order wins, as strongSwan's
+ * responder) that one `crypto ikev2 policy` accepts entirely; its DH group
+ * is ke_group (the client's KE payload) when that one is acceptable. */
+bool v2_select_ike(const uint8_t *sa_body, size_t len, const struct conf *c, int ke_group,
+		   struct v2_ike_choice *out);
+/* The same for an ESP SA against the proposals of every dynamic map. */
+bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c,
+		   struct v2_esp_choice *out);
+void v2_build_ike_sa(struct v1_out *o, const struct v2_ike_choice *ch);
+void v2_build_esp_sa(struct v1_out *o, const struct v2_esp_choice *ch, uint32_t spi_in);
+
+/* ikev2_msg.c: header, plain notifies */
+/* Starts a message of ours: header with version 2 and flags. */
+void v2_out_begin(struct v1_out *o, const uint8_t spi_i[8], const uint8_t spi_r[8],
+		  uint8_t exch, uint8_t flags, uint32_t msgid);
+/* A Notify payload (protocol 0 unless spi is given: ESP). */
+void v2_out_notify(struct v1_out *o, uint16_t type, const void *data, size_t len);
+/* An unencrypted error answer to an IKE_SA_INIT request. */
+void v2_send_init_error(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
+			uint16_t type, const void *data, size_t len);
+/* The ID payload's text for logs and tunnel-group names: an address in
+ * dotted form, names as they are (non-printable bytes become '?'). */
+bool v2_id_text(const struct v1_payload *id, char *out, size_t cap);
+/* Notify type of a Notify payload; 0 if malformed. */
+uint16_t v2_notify_type(const struct v1_payload *n, const uint8_t **data, size_t *len);
+const struct v1_payload *v2_find_notify(const struct v1_msg *m, uint16_t type);
+
+/* ikev2_sk.c: the Encrypted payload (RFC 7296 3.14), AES-CBC + HMAC */
+/* Checks the ICV and decrypts the SK payload of pkt in place; out gets the
+ * header and the inner payloads.  False when forged or malformed. */
+bool v2_sk_open(struct ike_sa *sa, uint8_t *pkt, size_t len, const struct v1_msg *hdr,
+		struct v1_msg *out);
+/* Begins a message with an SK payload; inner payloads follow with
+ * v1_out_open/v1_out_payload. */
+size_t v2_sk_begin(struct ike_sa *sa, struct v1_out *o, uint8_t exch, uint8_t flags,
+		   uint32_t msgid);
+/* Pads, encrypts, appends the ICV and sends; false if it did not fit. */
+bool v2_sk_send(struct ike_sa *sa, struct v1_out *o, size_t sk_off);
+
+/* The exchanges */
+void v2_input(uint8_t *pkt, size_t len, const struct sockaddr_in *from, bool is4500);
+void v2_init_request(const struct v1_msg *m, const uint8_t *pkt, size_t len,
+		     const struct sockaddr_in *from, bool on4500);
+void v2_auth_request(struct ike_sa *sa, const struct v1_msg *m);
+struct ipc_v2_auth_ans;
+void v2_auth_answer(uint32_t id, const struct ipc_v2_auth_ans *a);
+/* The IKE_AUTH answer once the address is leased (modecfg.c's lease
+ * answer calls it for IKEv2 SAs). */
+void v2_auth_finish(struct ike_sa *sa);
+/* Answers a pending IKE_AUTH request with an error notify (no AUTH). */
+void v2_auth_refuse(struct ike_sa *sa, uint16_t notify);
+void v2_info_request(struct ike_sa *sa, const struct v1_msg *m);
+void v2_create_child_request(struct ike_sa *sa, const struct v1_msg *m);
+/* Our INFORMATIONAL deleting the IKE SA (and so its children). */
+void v2_send_delete(struct ike_sa *sa);
+/* sa_end's notice to the client: a Delete when established, else the
+ * pending IKE_AUTH answered with an error. */
+void v2_end_notify(struct ike_sa *sa, const char *cause);
+/* Half-open and session timers; true when sa was ended (freed). */
+bool v2_tick(struct ike_sa *sa, long long now);
+
+/* ikev2_child.c */
+/* The CP reply and the child SA payloads of the last IKE_AUTH answer:
+ * false (with *notify set) when the client's SA or TS cannot be met. */
+bool v2_child_setup(struct ike_sa *sa, const struct v1_msg *req, uint16_t *notify);
+void v2_child_reply(struct ike_sa *sa, struct v1_out *o);
+void v2_child_install(struct ike_sa *sa);
+
+#endif

@@ -1,0 +1,195 @@
+/* The child SA of IKE_AUTH (RFC 7296 1.2, 2.17) and what comes with it:
+ * the CP reply with the leased address (3.15) and the traffic selectors
+ * (2.9): TSi narrowed to that address, TSr to what the group-policy
+ * tunnels (its split-tunnel list for tunnelspecified, else everything)
+ * within what the client asked for. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "ike.h"
+#include "log.h"
+#include "proposal.h"
+#include "shard.h"
+
+struct range {
+	uint32_t lo, hi;		/* host order */
+};
+
+/* The IPv4 ranges of a TS payload (other types are skipped). */
+static int read_ts(const struct v1_payload *p, struct range *out, int max)
+{
+	struct rbuf r, t;
+	uint8_t count, type, proto;
+	uint16_t len, sport, eport;
+	int n = 0;
+
+	rbuf_init(&r, p->body, p->len);
+	if (!rbuf_u8(&r, &count) || !rbuf_skip(&r, 3))
+		return -1;
+	for (int i = 0; i < count; i++) {
+		if (!rbuf_u8(&r, &type) || !rbuf_u8(&r, &proto) || !rbuf_u16(&r, &len) ||
+		    len < 8 || !rbuf_sub(&r, len - 4u, &t))
+			return -1;
+		if (type != V2_TS_IPV4_ADDR_RANGE || n == max)
+			continue;
+		if (!rbuf_u16(&t, &sport) || !rbuf_u16(&t, &eport) || !rbuf_u32(&t, &out[n].lo) ||
+		    !rbuf_u32(&t, &out[n].hi) || out[n].lo > out[n].hi)
+			return -1;
+		n++;
+	}
+	return n;
+}
+
+/* What the group-policy lets the client reach. */
+static int policy_ranges(const struct ike_sa *sa, struct range *out, int max)
+{
+	const struct conf *c = &ike.c.conf;
+	const struct conf_group_policy *gp = conf_group_policy(c, sa->policy);
+	int n = 0;
+
+	if (!gp || gp->split_policy != SPLIT_SPECIFIED || !gp->split_acl[0]) {
+		out[0] = (struct range){ 0, UINT32_MAX };
+		return 1;
+	}
+	for (const struct conf_acl *a = conf_acl_next(c, gp->split_acl, NULL); a && n < max;
+	     a = conf_acl_next(c, gp->split_acl, a)) {
+		out[n].lo = ntohl(a->net & a->mask);
+		out[n].hi = out[n].lo | ~ntohl(a->mask);
+		n++;
+	}
+	return n;
+}
+
+/* Our TSr: each asked range cut to each allowed one. */
+static void narrow_tsr(struct ike_sa *sa, const struct range *ask, int n_ask)
+{
+	struct range allow[V2_MAX_TS];
+	int n_allow = policy_ranges(sa, allow, V2_MAX_TS);
+
+	sa->v2_n_tsr = 0;
+	for (int i = 0; i < n_ask; i++)
+		for (int k = 0; k < n_allow && sa->v2_n_tsr < V2_MAX_TS; k++) {
+			uint32_t lo = ask[i].lo > allow[k].lo ? ask[i].lo : allow[k].lo;
+			uint32_t hi = ask[i].hi < allow[k].hi ? ask[i].hi : allow[k].hi;
+
+			if (lo > hi)
+				continue;
+			sa->v2_tsr[sa->v2_n_tsr][0] = lo;
+			sa->v2_tsr[sa->v2_n_tsr++][1] = hi;
+		}
+}
+
+/* TSi must allow the leased address, TSr must meet the policy. */
+static bool check_ts(struct ike_sa *sa, const struct v1_msg *req)
+{
+	const struct v1_payload *tsi = v1_find(req, V2_PL_TSI, 0), *tsr = v1_find(req, V2_PL_TSR, 0);
+	struct range ri[V2_MAX_TS], rr[V2_MAX_TS];
+	int ni = tsi ? read_ts(tsi, ri, V2_MAX_TS) : -1, nr = tsr ? read_ts(tsr, rr, V2_MAX_TS) : -1;
+	uint32_t addr = ntohl(sa->addr);
+	bool mine = false;
+
+	for (int i = 0; i < ni; i++)
+		mine = mine || (ri[i].lo <= addr && addr <= ri[i].hi);
+	if (nr > 0)
+		narrow_tsr(sa, rr, nr);
+	return mine && nr > 0 && sa->v2_n_tsr > 0;
+}
+
+static void child_keys(struct ike_sa *sa, const struct v2_esp_choice *ch)
+{
+	struct child_sa *c = &sa->v2_child;
+
+	memset(c, 0, sizeof *c);
+	c->esp_index = (uint8_t)shard_of_addr(sa->addr, ike.c.start.n_esp);
+	c->spi_in = qm_pick_spi(&c->esp_index);
+	c->spi_out = ch->spi_out;
+	c->enc = (uint8_t)ch->enc;
+	c->key_bits = (uint16_t)ch->key_bits;
+	c->auth = (uint8_t)ch->auth;
+	c->encap = sa->nat_peer || sa->nat_local ? ENCAP_UDP : ENCAP_NONE;
+	c->encap_mode = sa->nat_peer || sa->nat_local ? ENCAP_MODE_UDP_TUNNEL : ENCAP_MODE_TUNNEL;
+	c->lifetime = ch->lifetime;
+	c->lifetime_kb = ch->lifetime_kb;
+	c->enc_len = (uint8_t)prop_esp_key_len(ch->enc, ch->key_bits);
+	c->auth_len = (uint8_t)prop_esp_auth_len(ch->auth);
+}
+
+bool v2_child_setup(struct ike_sa *sa, const struct v1_msg *req, uint16_t *notify)
+{
+	const struct v1_payload *sap = v1_find(req, V2_PL_SA, 0);
+	struct child_sa *c = &sa->v2_child;
+
+	*notify = V2N_NO_PROPOSAL_CHOSEN;
+	if (!sap || !v2_select_esp(sap->body, sap->len, &ike.c.conf, &sa->v2_esp)) {
+		log_warn("peer %s user %s: no ESP proposal matches an ikev2 ipsec-proposal",
+			 sa_peer_str(sa), sa->user);
+		return false;
+	}
+	*notify = V2N_TS_UNACCEPTABLE;
+	if (!check_ts(sa, req)) {
+		log_warn("peer %s user %s: traffic selectors do not allow its address or the "
+			 "group-policy's networks", sa_peer_str(sa), sa->user);
+		return false;
+	}
+	child_keys(sa, &sa->v2_esp);
+	*notify = V2N_INVALID_SYNTAX;
+	return v2_child_keymat(&sa->v2k, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
+			       c->key_in, c->key_out, (size_t)c->enc_len + c->auth_len);
+}
+
+static void put_cp(struct ike_sa *sa, struct v1_out *o)
+{
+	const struct conf_group_policy *gp = conf_group_policy(&ike.c.conf, sa->policy);
+	size_t s = v1_out_open(o, V2_PL_CP);
+
+	wbuf_u8(&o->w, V2_CFG_REPLY);
+	wbuf_zero(&o->w, 3);
+	v1_out_attr_var(o, V2_CA_IP4_ADDRESS, &sa->addr, 4);
+	for (int i = 0; gp && i < gp->n_dns; i++)
+		v1_out_attr_var(o, V2_CA_IP4_DNS, &gp->dns[i], 4);
+	for (int i = 0; gp && i < gp->n_wins; i++)
+		v1_out_attr_var(o, V2_CA_IP4_NBNS, &gp->wins[i], 4);
+	v1_out_close(o, s);
+}
+
+static void put_ts(struct v1_out *o, uint8_t type, const uint32_t (*r)[2], int n)
+{
+	size_t s = v1_out_open(o, type);
+
+	wbuf_u8(&o->w, (uint8_t)n);
+	wbuf_zero(&o->w, 3);
+	for (int i = 0; i < n; i++) {
+		wbuf_u8(&o->w, V2_TS_IPV4_ADDR_RANGE);
+		wbuf_u8(&o->w, 0);		/* any protocol */
+		wbuf_u16(&o->w, 16);
+		wbuf_u16(&o->w, 0);
+		wbuf_u16(&o->w, 65535);
+		wbuf_u32(&o->w, r[i][0]);
+		wbuf_u32(&o->w, r[i][1]);
+	}
+	v1_out_close(o, s);
+}
+
+void v2_child_reply(struct ike_sa *sa, struct v1_out *o)
+{
+	uint32_t self[1][2] = { { ntohl(sa->addr), ntohl(sa->addr) } };
+
+	put_cp(sa, o);
+	v2_build_esp_sa(o, &sa->v2_esp, sa->v2_child.spi_in);
+	put_ts(o, V2_PL_TSI, (const uint32_t (*)[2])self, 1);
+	put_ts(o, V2_PL_TSR, (const uint32_t (*)[2])sa->v2_tsr, sa->v2_n_tsr);
+}
+
+void v2_child_install(struct ike_sa *sa)
+{
+	struct child_sa *c = qm_slot(sa);
+
+	*c = sa->v2_child;
+	c->used = true;
+	memset(&sa->v2_child, 0, sizeof sa->v2_child);
+	peers_install_child(sa, c);
+	qm_child_up(sa, c);
+	log_notice("peer %s user %s: IPsec SA up: in 0x%08x out 0x%08x %s-%s %s", sa_peer_str(sa),
+		   sa->user, c->spi_in, c->spi_out, prop_esp_enc_name(c->enc, c->key_bits),
+		   prop_esp_auth_name(c->auth), c->encap == ENCAP_UDP ? "in UDP 4500" : "plain ESP");
+}
