@@ -3,7 +3,8 @@
  * header and the generic payload header have the IKEv1 layout, so the
  * ISAKMP codec (isakmp.h: header, payload chain, builder) serves both.
  *
- * Files: ikev2_keys.c (derivation), ikev2_sk.c (SK payload),
+ * Files: ikev2_keys.c (derivation), ikev2_payloads.c (payload readers and
+ * builders), ikev2_msg.c (dispatch), ikev2_sk.c (SK payload),
  * ikev2_proposal.c (SA payloads), ikev2_init.c (IKE_SA_INIT),
  * ikev2_auth.c (IKE_AUTH), ikev2_child.c (CP, TS, the child SA),
  * ikev2_info.c (INFORMATIONAL, CREATE_CHILD_SA refusal, our deletes). */
@@ -83,21 +84,31 @@ bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c,
 void v2_build_ike_sa(struct v1_out *o, const struct v2_ike_choice *ch);
 void v2_build_esp_sa(struct v1_out *o, const struct v2_esp_choice *ch, uint32_t spi_in);
 
-/* ikev2_msg.c: header, plain notifies */
+/* ikev2_payloads.c: builders and readers without state */
 /* Starts a message of ours: header with version 2 and flags. */
 void v2_out_begin(struct v1_out *o, const uint8_t spi_i[8], const uint8_t spi_r[8],
 		  uint8_t exch, uint8_t flags, uint32_t msgid);
-/* A Notify payload (protocol 0 unless spi is given: ESP). */
+/* A Notify payload about the IKE SA (protocol 0, no SPI). */
 void v2_out_notify(struct v1_out *o, uint16_t type, const void *data, size_t len);
-/* An unencrypted error answer to an IKE_SA_INIT request. */
-void v2_send_init_error(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
-			uint16_t type, const void *data, size_t len);
 /* The ID payload's text for logs and tunnel-group names: an address in
  * dotted form, names as they are (non-printable bytes become '?'). */
 bool v2_id_text(const struct v1_payload *id, char *out, size_t cap);
 /* Notify type of a Notify payload; 0 if malformed. */
 uint16_t v2_notify_type(const struct v1_payload *n, const uint8_t **data, size_t *len);
 const struct v1_payload *v2_find_notify(const struct v1_msg *m, uint16_t type);
+/* The KE payload's DH group and public value. */
+bool v2_read_ke(const struct v1_payload *ke, uint16_t *group, const uint8_t **gx, size_t *len);
+struct v2_range {
+	uint32_t lo, hi;		/* host order */
+};
+/* The IPv4 address ranges of a TS payload (other types are skipped), at
+ * most max; -1 if malformed. */
+int v2_read_ts(const struct v1_payload *p, struct v2_range *out, int max);
+
+/* ikev2_msg.c: the dispatch of what arrives */
+/* An unencrypted error answer to an IKE_SA_INIT request. */
+void v2_send_init_error(const struct v1_msg *m, const struct sockaddr_in *to, bool on4500,
+			uint16_t type, const void *data, size_t len);
 
 /* ikev2_sk.c: the Encrypted payload (RFC 7296 3.14), AES-CBC + HMAC */
 /* Checks the ICV and decrypts the SK payload of pkt in place; out gets the

@@ -11,44 +11,15 @@
 #include "proposal.h"
 #include "shard.h"
 
-struct range {
-	uint32_t lo, hi;		/* host order */
-};
-
-/* The IPv4 ranges of a TS payload (other types are skipped). */
-static int read_ts(const struct v1_payload *p, struct range *out, int max)
-{
-	struct rbuf r, t;
-	uint8_t count, type, proto;
-	uint16_t len, sport, eport;
-	int n = 0;
-
-	rbuf_init(&r, p->body, p->len);
-	if (!rbuf_u8(&r, &count) || !rbuf_skip(&r, 3))
-		return -1;
-	for (int i = 0; i < count; i++) {
-		if (!rbuf_u8(&r, &type) || !rbuf_u8(&r, &proto) || !rbuf_u16(&r, &len) ||
-		    len < 8 || !rbuf_sub(&r, len - 4u, &t))
-			return -1;
-		if (type != V2_TS_IPV4_ADDR_RANGE || n == max)
-			continue;
-		if (!rbuf_u16(&t, &sport) || !rbuf_u16(&t, &eport) || !rbuf_u32(&t, &out[n].lo) ||
-		    !rbuf_u32(&t, &out[n].hi) || out[n].lo > out[n].hi)
-			return -1;
-		n++;
-	}
-	return n;
-}
-
 /* What the group-policy lets the client reach. */
-static int policy_ranges(const struct ike_sa *sa, struct range *out, int max)
+static int policy_ranges(const struct ike_sa *sa, struct v2_range *out, int max)
 {
 	const struct conf *c = &ike.c.conf;
 	const struct conf_group_policy *gp = conf_group_policy(c, sa->policy);
 	int n = 0;
 
 	if (!gp || gp->split_policy != SPLIT_SPECIFIED || !gp->split_acl[0]) {
-		out[0] = (struct range){ 0, UINT32_MAX };
+		out[0] = (struct v2_range){ 0, UINT32_MAX };
 		return 1;
 	}
 	for (const struct conf_acl *a = conf_acl_next(c, gp->split_acl, NULL); a && n < max;
@@ -61,9 +32,9 @@ static int policy_ranges(const struct ike_sa *sa, struct range *out, int max)
 }
 
 /* Our TSr: each asked range cut to each allowed one. */
-static void narrow_tsr(struct ike_sa *sa, const struct range *ask, int n_ask)
+static void narrow_tsr(struct ike_sa *sa, const struct v2_range *ask, int n_ask)
 {
-	struct range allow[V2_MAX_TS];
+	struct v2_range allow[V2_MAX_TS];
 	int n_allow = policy_ranges(sa, allow, V2_MAX_TS);
 
 	sa->v2_n_tsr = 0;
@@ -83,8 +54,8 @@ static void narrow_tsr(struct ike_sa *sa, const struct range *ask, int n_ask)
 static bool check_ts(struct ike_sa *sa, const struct v1_msg *req)
 {
 	const struct v1_payload *tsi = v1_find(req, V2_PL_TSI, 0), *tsr = v1_find(req, V2_PL_TSR, 0);
-	struct range ri[V2_MAX_TS], rr[V2_MAX_TS];
-	int ni = tsi ? read_ts(tsi, ri, V2_MAX_TS) : -1, nr = tsr ? read_ts(tsr, rr, V2_MAX_TS) : -1;
+	struct v2_range ri[V2_MAX_TS], rr[V2_MAX_TS];
+	int ni = tsi ? v2_read_ts(tsi, ri, V2_MAX_TS) : -1, nr = tsr ? v2_read_ts(tsr, rr, V2_MAX_TS) : -1;
 	uint32_t addr = ntohl(sa->addr);
 	bool mine = false;
 

@@ -119,20 +119,6 @@ static void send_reply(struct ike_sa *sa, const struct v2_ike_choice *ch, uint16
 	sa->v2_msg2_len = o.w.len;
 }
 
-/* The KE payload's group and public value. */
-static bool read_ke(const struct v1_payload *ke, uint16_t *group, const uint8_t **gx,
-		    size_t *len)
-{
-	struct rbuf r;
-
-	rbuf_init(&r, ke->body, ke->len);
-	if (!rbuf_u16(&r, group) || !rbuf_skip(&r, 2))
-		return false;
-	*len = rbuf_left(&r);
-	*gx = rbuf_cur(&r);
-	return true;
-}
-
 /* Checks what the request offers; answers errors itself.  True with a
  * choice whose group is the KE's. */
 static bool init_acceptable(const struct v1_msg *m, const struct sockaddr_in *from, bool on4500,
@@ -142,7 +128,7 @@ static bool init_acceptable(const struct v1_msg *m, const struct sockaddr_in *fr
 	const struct v1_payload *ni = v1_find(m, V2_PL_NONCE, 0);
 	uint16_t group = 0, want;
 
-	if (!sap || !ke || !ni || ni->len < 16 || ni->len > 256 || !read_ke(ke, &group, gx, gx_len)) {
+	if (!sap || !ke || !ni || ni->len < 16 || ni->len > 256 || !v2_read_ke(ke, &group, gx, gx_len)) {
 		log_warn("peer %s: IKE_SA_INIT without a valid SA, KE or nonce",
 			 inet_ntoa(from->sin_addr));
 		v2_send_init_error(m, from, on4500, V2N_INVALID_SYNTAX, NULL, 0);
