@@ -157,7 +157,8 @@ static void seal_send(struct initiator *in, uint8_t exch, uint32_t msgid, uint8_
 	struct wbuf w;
 	struct chunk c;
 
-	memcpy(body, plain, len);
+	if (len)
+		memcpy(body, plain, len);
 	memset(body + len, 0, pad);
 	body[n - 1] = (uint8_t)pad;
 	random_bytes(iv, sizeof iv);
