@@ -7,7 +7,8 @@
  * builders), ikev2_msg.c (dispatch), ikev2_sk.c (SK payload),
  * ikev2_proposal.c (SA payloads), ikev2_init.c (IKE_SA_INIT),
  * ikev2_auth.c (IKE_AUTH), ikev2_child.c (CP, TS, the child SA),
- * ikev2_info.c (INFORMATIONAL, CREATE_CHILD_SA refusal, our deletes). */
+ * ikev2_rekey.c (CREATE_CHILD_SA), ikev2_info.c (INFORMATIONAL, our
+ * Deletes, timers). */
 #ifndef RAVPN_IKEV2_H
 #define RAVPN_IKEV2_H
 
@@ -37,7 +38,9 @@ enum v2_notify {
 	V2N_AUTHENTICATION_FAILED = 24, V2N_TS_UNACCEPTABLE = 38,
 	V2N_INTERNAL_ADDRESS_FAILURE = 36, V2N_FAILED_CP_REQUIRED = 37,
 	V2N_NO_ADDITIONAL_SAS = 35, V2N_TEMPORARY_FAILURE = 43,
+	V2N_CHILD_SA_NOT_FOUND = 44,
 	V2N_INITIAL_CONTACT = 16384, V2N_NAT_DETECTION_SOURCE_IP = 16388,
+	V2N_REKEY_SA = 16393,
 	V2N_NAT_DETECTION_DESTINATION_IP = 16389, V2N_USE_TRANSPORT_MODE = 16391,
 };
 /* Notify types below this are errors (RFC 7296 3.10.1). */
@@ -71,6 +74,7 @@ struct v2_esp_choice {
 	uint8_t prop_num;
 	uint32_t spi_out;		/* the client's inbound SPI, host order */
 	int enc, key_bits, auth;	/* enum esp_enc / esp_auth */
+	int dh;				/* PFS group of a CREATE_CHILD_SA; 0: none */
 	uint32_t lifetime, lifetime_kb;	/* the matching dynamic map's (kilobytes 0: none) */
 };
 /* The first proposal of the client (its order wins, as strongSwan's
@@ -78,8 +82,10 @@ struct v2_esp_choice {
  * is ke_group (the client's KE payload) when that one is acceptable. */
 bool v2_select_ike(const uint8_t *sa_body, size_t len, const struct conf *c, int ke_group,
 		   struct v2_ike_choice *out);
-/* The same for an ESP SA against the proposals of every dynamic map. */
-bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c,
+/* The same for an ESP SA against the proposals of every dynamic map;
+ * ke_group: the KE payload's group of a CREATE_CHILD_SA (0: none), -1 for
+ * the child of IKE_AUTH (DH transforms ignored). */
+bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c, int ke_group,
 		   struct v2_esp_choice *out);
 void v2_build_ike_sa(struct v1_out *o, const struct v2_ike_choice *ch);
 void v2_build_esp_sa(struct v1_out *o, const struct v2_esp_choice *ch, uint32_t spi_in);
@@ -135,6 +141,8 @@ void v2_auth_finish(struct ike_sa *sa);
 /* Answers a pending IKE_AUTH request with an error notify (no AUTH). */
 void v2_auth_refuse(struct ike_sa *sa, uint16_t notify);
 void v2_info_request(struct ike_sa *sa, const struct v1_msg *m);
+/* Sends o (SK payload at sk) as the answer to request m. */
+void v2_respond(struct ike_sa *sa, const struct v1_msg *m, struct v1_out *o, size_t sk);
 void v2_create_child_request(struct ike_sa *sa, const struct v1_msg *m);
 /* Our INFORMATIONAL deleting the IKE SA (and so its children). */
 void v2_send_delete(struct ike_sa *sa);
@@ -144,11 +152,20 @@ void v2_end_notify(struct ike_sa *sa, const char *cause);
 /* Half-open and session timers; true when sa was ended (freed). */
 bool v2_tick(struct ike_sa *sa, long long now);
 
-/* ikev2_child.c */
-/* The CP reply and the child SA payloads of the last IKE_AUTH answer:
- * false (with *notify set) when the client's SA or TS cannot be met. */
-bool v2_child_setup(struct ike_sa *sa, const struct v1_msg *req, uint16_t *notify);
+/* ikev2_child.c: the child SA of IKE_AUTH or of a CREATE_CHILD_SA */
+/* Chooses the client's proposal (ke_group as for v2_select_esp) and
+ * narrows its TS into sa->v2_esp, sa->v2_tsr and sa->v2_child (SPIs and
+ * algorithms): false (with *notify set) when they cannot be met. */
+bool v2_child_setup(struct ike_sa *sa, const struct v1_msg *req, int ke_group,
+		    uint16_t *notify);
+/* Its keys: KEYMAT = prf+(SK_d, [g^ir |] Ni | Nr). */
+bool v2_child_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+		   size_t ni_len, const uint8_t *nr, size_t nr_len);
+/* The CP reply (IKE_AUTH), SA, TSi and TSr payloads. */
+void v2_child_cp(struct ike_sa *sa, struct v1_out *o);
 void v2_child_reply(struct ike_sa *sa, struct v1_out *o);
 void v2_child_install(struct ike_sa *sa);
+/* Children a rekey replaced, once their grace period ran out. */
+void v2_child_retire(struct ike_sa *sa, long long now);
 
 #endif

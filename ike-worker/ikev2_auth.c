@@ -248,17 +248,20 @@ void v2_auth_finish(struct ike_sa *sa)
 {
 	struct v1_msg req;
 	struct v1_out o;
-	uint16_t notify = V2N_INVALID_SYNTAX;
+	uint16_t notify = V2N_NO_PROPOSAL_CHOSEN;
 	size_t sk;
 	bool child;
 
 	if (!request_again(sa, &req))
 		return;
-	child = v2_child_setup(sa, &req, &notify);
+	child = v2_child_setup(sa, &req, -1, &notify) &&
+		v2_child_keys(sa, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len);
 	sk = v2_sk_begin(sa, &o, V2_IKE_AUTH, V2_F_RESPONSE, sa->v2_req_msgid);
 	put_id_auth(sa, &o);
-	if (child)
+	if (child) {
+		v2_child_cp(sa, &o);
 		v2_child_reply(sa, &o);
+	}
 	else
 		v2_out_notify(&o, notify, NULL, 0);
 	answer(sa, &o, sk);

@@ -85,15 +85,15 @@ static void child_keys(struct ike_sa *sa, const struct v2_esp_choice *ch)
 	c->auth_len = (uint8_t)prop_esp_auth_len(ch->auth);
 }
 
-bool v2_child_setup(struct ike_sa *sa, const struct v1_msg *req, uint16_t *notify)
+bool v2_child_setup(struct ike_sa *sa, const struct v1_msg *req, int ke_group,
+		    uint16_t *notify)
 {
 	const struct v1_payload *sap = v1_find(req, V2_PL_SA, 0);
-	struct child_sa *c = &sa->v2_child;
 
 	*notify = V2N_NO_PROPOSAL_CHOSEN;
-	if (!sap || !v2_select_esp(sap->body, sap->len, &ike.c.conf, &sa->v2_esp)) {
-		log_warn("peer %s user %s: no ESP proposal matches an ikev2 ipsec-proposal",
-			 sa_peer_str(sa), sa->user);
+	if (!sap || !v2_select_esp(sap->body, sap->len, &ike.c.conf, ke_group, &sa->v2_esp)) {
+		log_warn("peer %s user %s: no ESP proposal matches an ikev2 ipsec-proposal%s",
+			 sa_peer_str(sa), sa->user, ke_group > 0 ? " with its PFS group" : "");
 		return false;
 	}
 	*notify = V2N_TS_UNACCEPTABLE;
@@ -103,12 +103,19 @@ bool v2_child_setup(struct ike_sa *sa, const struct v1_msg *req, uint16_t *notif
 		return false;
 	}
 	child_keys(sa, &sa->v2_esp);
-	*notify = V2N_INVALID_SYNTAX;
-	return v2_child_keymat(&sa->v2k, NULL, 0, sa->ni, sa->ni_len, sa->nr, sa->nr_len,
-			       c->key_in, c->key_out, (size_t)c->enc_len + c->auth_len);
+	return true;
 }
 
-static void put_cp(struct ike_sa *sa, struct v1_out *o)
+bool v2_child_keys(struct ike_sa *sa, const uint8_t *gir, size_t gir_len, const uint8_t *ni,
+		   size_t ni_len, const uint8_t *nr, size_t nr_len)
+{
+	struct child_sa *c = &sa->v2_child;
+
+	return v2_child_keymat(&sa->v2k, gir, gir_len, ni, ni_len, nr, nr_len, c->key_in,
+			       c->key_out, (size_t)c->enc_len + c->auth_len);
+}
+
+void v2_child_cp(struct ike_sa *sa, struct v1_out *o)
 {
 	const struct conf_group_policy *gp = conf_group_policy(&ike.c.conf, sa->policy);
 	size_t s = v1_out_open(o, V2_PL_CP);
@@ -145,7 +152,6 @@ void v2_child_reply(struct ike_sa *sa, struct v1_out *o)
 {
 	uint32_t self[1][2] = { { ntohl(sa->addr), ntohl(sa->addr) } };
 
-	put_cp(sa, o);
 	v2_build_esp_sa(o, &sa->v2_esp, sa->v2_child.spi_in);
 	put_ts(o, V2_PL_TSI, (const uint32_t (*)[2])self, 1);
 	put_ts(o, V2_PL_TSR, (const uint32_t (*)[2])sa->v2_tsr, sa->v2_n_tsr);
@@ -163,4 +169,21 @@ void v2_child_install(struct ike_sa *sa)
 	log_notice("peer %s user %s: IPsec SA up: in 0x%08x out 0x%08x %s-%s %s", sa_peer_str(sa),
 		   sa->user, c->spi_in, c->spi_out, prop_esp_enc_name(c->enc, c->key_bits),
 		   prop_esp_auth_name(c->auth), c->encap == ENCAP_UDP ? "in UDP 4500" : "plain ESP");
+}
+
+void v2_child_retire(struct ike_sa *sa, long long now)
+{
+	for (int i = 0; i < SA_CHILDREN; i++) {
+		struct child_sa *c = &sa->children[i];
+
+		/* the client deletes what its rekey replaced; if it does not,
+		 * the old SA goes after the grace period without a word */
+		if (!c->used || !c->retire_ms || now < c->retire_ms)
+			continue;
+		log_info("peer %s user %s: IPsec SA 0x%08x replaced by a rekey removed",
+			 sa_peer_str(sa), sa->user, c->spi_in);
+		peers_remove_child(sa, c);
+		peers_db_child_sa(sa, c, true);
+		c->used = false;
+	}
 }

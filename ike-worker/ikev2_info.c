@@ -22,7 +22,7 @@ static void put_delete(struct v1_out *o, uint8_t proto, const uint32_t *spis, in
 	v1_out_close(o, s);
 }
 
-static void respond(struct ike_sa *sa, const struct v1_msg *m, struct v1_out *o, size_t sk)
+void v2_respond(struct ike_sa *sa, const struct v1_msg *m, struct v1_out *o, size_t sk)
 {
 	if (v2_sk_send(sa, o, sk))
 		net_set_reply(sa, o->buf, o->w.len);
@@ -75,7 +75,7 @@ void v2_info_request(struct ike_sa *sa, const struct v1_msg *m)
 		if (m->pl[i].type != V2_PL_DELETE)
 			continue;
 		if (deletes_ike_sa(&m->pl[i])) {
-			respond(sa, m, &o, sk);		/* empty: the SA goes */
+			v2_respond(sa, m, &o, sk);		/* empty: the SA goes */
 			log_notice("peer %s user %s: client deleted the IKE SA", sa_peer_str(sa),
 				   sa->user[0] ? sa->user : "-");
 			sa_end(sa, "user", false);
@@ -85,19 +85,7 @@ void v2_info_request(struct ike_sa *sa, const struct v1_msg *m)
 	}
 	if (n)
 		put_delete(&o, PROTO_ESP, ours, n);
-	respond(sa, m, &o, sk);		/* an empty request is a liveness check */
-}
-
-/* Rekeying is not built yet: a child rekey is refused (2.7 allows it). */
-void v2_create_child_request(struct ike_sa *sa, const struct v1_msg *m)
-{
-	struct v1_out o;
-	size_t sk = v2_sk_begin(sa, &o, V2_CREATE_CHILD_SA, V2_F_RESPONSE, m->msgid);
-
-	log_warn("peer %s user %s: CREATE_CHILD_SA refused (IKEv2 rekeying is not supported)",
-		 sa_peer_str(sa), sa->user);
-	v2_out_notify(&o, V2N_NO_ADDITIONAL_SAS, NULL, 0);
-	respond(sa, m, &o, sk);
+	v2_respond(sa, m, &o, sk);		/* an empty request is a liveness check */
 }
 
 void v2_send_delete(struct ike_sa *sa)
@@ -137,6 +125,7 @@ bool v2_tick(struct ike_sa *sa, long long now)
 		return false;
 	if (timeouts_tick(sa, now))
 		return true;
+	v2_child_retire(sa, now);
 	natt_keepalive_tick(sa, now);
 	return false;
 }

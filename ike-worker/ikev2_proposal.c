@@ -175,12 +175,31 @@ static bool esn_ok(const struct v2_prop *p)
 	return p->n[V2_TF_ESN] == 0;
 }
 
+/* PFS (CREATE_CHILD_SA): the KE's group when the proposal lists it, else
+ * none when the proposal allows none.  ke_group -1: IKE_AUTH, whose child
+ * takes its keys from the IKE SA's exchange (DH transforms do not apply). */
+static bool pfs_ok(const struct v2_prop *p, int ke_group, struct v2_esp_choice *out)
+{
+	out->dh = 0;
+	if (ke_group < 0 || p->n[V2_TF_DH] == 0)
+		return ke_group <= 0;
+	for (int i = 0; i < p->n[V2_TF_DH]; i++)
+		if (ke_group > 0 && p->tf[V2_TF_DH][i].id == ke_group && dh_pub_len(ke_group)) {
+			out->dh = ke_group;
+			return true;
+		}
+	for (int i = 0; i < p->n[V2_TF_DH]; i++)
+		if (ke_group == 0 && p->tf[V2_TF_DH][i].id == 0)
+			return true;
+	return false;
+}
+
 static bool esp_fits(const struct conf_ipsec_proposal *q, const struct v2_prop *p,
-		     struct v2_esp_choice *out)
+		     int ke_group, struct v2_esp_choice *out)
 {
 	int e = pick_encr(p, q->encs, q->enc_bits, q->n_encs);
 
-	if (e < 0 || !esn_ok(p))
+	if (e < 0 || !esn_ok(p) || !pfs_ok(p, ke_group, out))
 		return false;
 	out->enc = p->tf[V2_TF_ENCR][e].id;
 	out->key_bits = p->tf[V2_TF_ENCR][e].key_bits;
@@ -198,7 +217,7 @@ static bool esp_fits(const struct conf_ipsec_proposal *q, const struct v2_prop *
 	return false;
 }
 
-static bool esp_fits_maps(const struct conf *c, const struct v2_prop *p,
+static bool esp_fits_maps(const struct conf *c, const struct v2_prop *p, int ke_group,
 			  struct v2_esp_choice *out)
 {
 	for (int i = 0; i < c->n_dynmaps; i++)
@@ -206,7 +225,7 @@ static bool esp_fits_maps(const struct conf *c, const struct v2_prop *p,
 			const struct conf_ipsec_proposal *q =
 				conf_ipsec_proposal(c, c->dynmaps[i].v2_props[k]);
 
-			if (q && esp_fits(q, p, out)) {
+			if (q && esp_fits(q, p, ke_group, out)) {
 				out->lifetime = conf_p2_lifetime_sec(c, &c->dynmaps[i]);
 				out->lifetime_kb = conf_p2_lifetime_kb(c, &c->dynmaps[i]);
 				return true;
@@ -215,7 +234,7 @@ static bool esp_fits_maps(const struct conf *c, const struct v2_prop *p,
 	return false;
 }
 
-bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c,
+bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c, int ke_group,
 		   struct v2_esp_choice *out)
 {
 	static struct v2_prop p;
@@ -226,7 +245,7 @@ bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c,
 	while (!last && read_proposal(&r, &p, &last)) {
 		if (p.proto != PROTO_ESP || p.spi_size != 4 || p.spi < 256)
 			continue;
-		if (esp_fits_maps(c, &p, out)) {
+		if (esp_fits_maps(c, &p, ke_group, out)) {
 			out->prop_num = p.num;
 			out->spi_out = p.spi;
 			return true;
@@ -284,10 +303,12 @@ void v2_build_esp_sa(struct v1_out *o, const struct v2_esp_choice *ch, uint32_t 
 	size_t s = v1_out_open(o, V2_PL_SA), p;
 	bool integ = ch->auth != ESP_AUTH_NONE;
 
-	put_proposal(o, ch->prop_num, PROTO_ESP, &spi_in, integ ? 3 : 2, &p);
+	put_proposal(o, ch->prop_num, PROTO_ESP, &spi_in, (uint8_t)(2 + integ + (ch->dh > 0)), &p);
 	put_transform(o, true, V2_TF_ENCR, (uint16_t)ch->enc, ch->key_bits);
 	if (integ)
 		put_transform(o, true, V2_TF_INTEG, (uint16_t)v2_integ_of(ch->auth), 0);
+	if (ch->dh > 0)
+		put_transform(o, true, V2_TF_DH, (uint16_t)ch->dh, 0);
 	put_transform(o, false, V2_TF_ESN, 0, 0);
 	wbuf_put_u16_at(&o->w, p + 2, (uint16_t)(o->w.len - p));
 	v1_out_close(o, s);

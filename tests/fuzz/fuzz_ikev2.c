@@ -56,7 +56,8 @@ static void read_payloads(const struct v1_msg *m)
 
 		if (p->type == V2_PL_SA) {
 			v2_select_ike(p->body, p->len, fuzz_conf(), 14, &ic);
-			v2_select_esp(p->body, p->len, fuzz_conf(), &ec);
+			v2_select_esp(p->body, p->len, fuzz_conf(), -1, &ec);
+			v2_select_esp(p->body, p->len, fuzz_conf(), 14, &ec);
 		} else if (p->type == V2_PL_KE) {
 			v2_read_ke(p, &g, &d, &n);
 		} else if (p->type == V2_PL_NOTIFY) {

@@ -6,6 +6,8 @@
 #  * its TSr of 0.0.0.0/0 is narrowed to the group-policy's split-tunnel
 #    network; the session shows protocol IKEv2, user alice, group vpngroup;
 #  * the operator's logoff reaches the client as an IKEv2 Delete;
+#  * the client rekeys its child SA every 3 s with PFS (MODP-2048) while it
+#    pings: no ping lost, each old SA deleted;
 #  * refusals, each with ravpnd's log line and the notify the client logs:
 #    a wrong key and an unknown group (AUTHENTICATION_FAILED), an ESP
 #    proposal no ipsec-proposal has (NO_PROPOSAL_CHOSEN, then our Delete).
@@ -19,7 +21,8 @@ trap 'charon_stop; cleanup' EXIT
 SWAN_WHY='error|fail|notify|NO_PROPOSAL|INVALID|selected|giving up|retransmit|TS|traffic'
 SWAN_WHY_RAVPN='ikev2|IKE_|auth|proposal|refus|fail|notify|group'
 
-# conn NAME ID [PROPOSALS] [ESP] [REMOTE_TS]: one IKEv2 connection, child c
+# conn NAME ID [PROPOSALS] [ESP] [REMOTE_TS] [CHILD_REKEY CHILD_LIFE]: one
+# IKEv2 connection, child c
 conn() {
 	cat <<EOF2
     $1 {
@@ -41,7 +44,9 @@ conn() {
             c {
                 remote_ts = ${5:-10.100.0.0/24}
                 esp_proposals = ${4:-aes256gcm16}
-                rekey_time = 0
+                rekey_time = ${6:-0}
+                life_time = ${7:-0}
+                rand_time = 0
             }
         }
     }
@@ -54,6 +59,7 @@ swanctl_conf() {
 	conn badkey carol@vpngroup
 	conn nogroup bob@nogroup
 	conn noprop alice@vpngroup aes128-sha256-modp2048 aes128-md5
+	conn rekey alice@vpngroup aes128-sha256-modp2048 aes256gcm16-modp2048 10.100.0.0/24 3s 60s
 	cat <<EOF2
 }
 secrets {
@@ -110,6 +116,7 @@ sys.exit(0 if ok else 1)'
 }
 
 client_sas() { sw --list-sas 2>/dev/null; }
+no_refusal() { ! new_ravpn | grep -aq 'CREATE_CHILD_SA refused'; }
 no_client_sa() { ! client_sas | grep -q 'ke: #'; }
 
 topo_up || { not_ok "topology"; exit 1; }
@@ -138,6 +145,26 @@ ctl vpn-sessiondb logoff name alice >/dev/null 2>&1
 check "logoff: the session ends" wait_for 8 no_session
 check "logoff: the client received our IKEv2 Delete" wait_for 5 charon_logged "received DELETE for IKE_SA ke"
 check "logoff: the client has no IKE SA left" wait_for 5 no_client_sa
+
+# Child SA rekeys by the client, with PFS, under a ping every 50 ms.
+mark
+if sw --initiate --ike rekey --child c --timeout 30 >"$CH/initiate.log" 2>&1; then
+	ok "rekey/c: strongSwan connects (child rekey_time 3 s, PFS MODP-2048)"
+	ip netns exec "$NS_CL" ping -c 160 -i 0.05 -W 1 10.100.0.1 >"$STATE/ping-rekey.txt" 2>&1
+	check "rekey/c: ravpnd answered at least 2 rekeys with PFS" \
+		test "$(new_ravpn | grep -ac 'rekeyed by the client with PFS')" -ge 2
+	check "rekey/c: the client established its CHILD_SA 3 times or more" \
+		test "$(new_charon | grep -acE 'CHILD_SA c\{[0-9]+\} established')" -ge 3
+	check "rekey/c: no ping lost across the rekeys ($(grep -ao '[0-9]* received' "$STATE/ping-rekey.txt"))" \
+		grep -aq ' 0% packet loss' "$STATE/ping-rekey.txt"
+	check "rekey/c: the client deleted each old SA (ravpnd holds at most 2)" \
+		test "$(ctl --json show crypto ipsec sa 2>/dev/null | grep -o '"spi_in"' | wc -l)" -le 2
+	check "rekey/c: no CREATE_CHILD_SA refused" no_refusal
+else
+	not_ok "rekey/c: strongSwan connects (child rekey_time 3 s, PFS MODP-2048)"
+	swan_explain "$SWAN_WHY" "$SWAN_WHY_RAVPN"
+fi
+end_ike rekey
 
 refuse badkey "wrong pre-shared key" AUTHENTICATION_FAILED "AUTH payload does not verify"
 refuse nogroup "no tunnel-group nogroup" AUTHENTICATION_FAILED "no remote-access tunnel-group"

@@ -4,7 +4,8 @@
  * payloads with its own code (AES-CBC and HMAC from lib/crypto), so the
  * worker's decoder meets an independent encoder.  It checks IKE_SA_INIT,
  * IKE_AUTH with PSK, CP and TS narrowing, the ChaCha20-Poly1305 keys the
- * worker installs, retransmissions, refusals and the client's Delete. */
+ * worker installs, retransmissions, refusals, the client's Delete and its
+ * child SA rekeys (with and without PFS). */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -368,7 +369,7 @@ static void v2_connect(struct initiator *in)
 	check_ts(&m, V2_PL_TSI, LEASED, LEASED);
 	check_ts(&m, V2_PL_TSR, 0x0a640000, 0x0a6400ff);	/* narrowed to the split list */
 	assert_true(v2_select_esp(need(&m, V2_PL_SA)->body, need(&m, V2_PL_SA)->len,
-				  &ike.c.conf, &esp));
+				  &ike.c.conf, -1, &esp));
 	assert_int_equal(esp.enc, ESP_ENC_CHACHA20_POLY1305);
 	assert_true(v2_child_keymat(&in->k, NULL, 0, in->ni, sizeof in->ni, in->nr, in->nr_len,
 				    i2r, r2i, 36));
@@ -553,6 +554,150 @@ static void test_forged_and_stale_requests_are_dropped(void **state)
 	dh_free(in.dh);
 }
 
+/* ---- CREATE_CHILD_SA ---- */
+static void put_rekey_sa(struct v1_out *o, uint32_t old_spi)
+{
+	size_t s = v1_out_open(o, V2_PL_NOTIFY);
+
+	wbuf_u8(&o->w, PROTO_ESP);
+	wbuf_u8(&o->w, 4);
+	wbuf_u16(&o->w, V2N_REKEY_SA);
+	wbuf_u32(&o->w, old_spi);
+	v1_out_close(o, s);
+}
+
+/* Rekeys the child the client receives on old_spi; group 0: no PFS.
+ * Checks the answer and the keys installed for the new SA. */
+static void rekey(struct initiator *in, uint32_t msgid, uint32_t old_spi, uint32_t new_spi,
+		  int group)
+{
+	struct v2_esp_choice esp = { .prop_num = 1, .enc = ESP_ENC_CHACHA20_POLY1305,
+				     .auth = ESP_AUTH_NONE, .dh = group };
+	uint8_t ni[32], gx[CRYPTO_MAX_DH], gir[CRYPTO_MAX_DH], buf[4096], i2r[36], r2i[36];
+	const struct v1_payload *nr, *ke;
+	struct dh *d = group ? dh_new(group) : NULL;
+	struct v2_esp_choice got;
+	const uint8_t *gy;
+	uint16_t g;
+	size_t gy_len, s;
+	struct v1_out o;
+	struct v1_msg m;
+
+	random_bytes(ni, sizeof ni);
+	v2_out_begin(&o, in->spi_i, in->spi_r, V2_CREATE_CHILD_SA, V2_F_INITIATOR, msgid);
+	if (old_spi)	/* 0: a new child, no REKEY_SA */
+		put_rekey_sa(&o, old_spi);
+	v2_build_esp_sa(&o, &esp, new_spi);
+	v1_out_payload(&o, V2_PL_NONCE, ni, sizeof ni);
+	if (group) {
+		assert_true(dh_public(d, gx, dh_pub_len(group)));
+		s = v1_out_open(&o, V2_PL_KE);
+		wbuf_u16(&o.w, (uint16_t)group);
+		wbuf_u16(&o.w, 0);
+		wbuf_bytes(&o.w, gx, dh_pub_len(group));
+		v1_out_close(&o, s);
+	}
+	put_ts(&o, V2_PL_TSI, 0, UINT32_MAX);
+	put_ts(&o, V2_PL_TSR, 0x0a640000, 0x0a6400ff);
+	seal_send(in, V2_CREATE_CHILD_SA, msgid, o.buf[16], o.buf + ISAKMP_HDR_LEN,
+		  o.w.len - ISAKMP_HDR_LEN);
+	recv_sk(in, buf, sizeof buf, &m);
+	assert_int_equal(notify_in(&m), 0);
+	nr = need(&m, V2_PL_NONCE);
+	assert_true(v2_select_esp(need(&m, V2_PL_SA)->body, need(&m, V2_PL_SA)->len, &ike.c.conf,
+				  group, &got));
+	assert_int_equal(got.dh, group);
+	if (group) {
+		ke = need(&m, V2_PL_KE);
+		assert_true(v2_read_ke(ke, &g, &gy, &gy_len));
+		assert_true(dh_shared(d, gy, gy_len, gir, dh_shared_len(group)));
+		dh_free(d);
+	}
+	assert_true(v2_child_keymat(&in->k, group ? gir : NULL, group ? dh_shared_len(group) : 0,
+				    ni, sizeof ni, nr->body, nr->len, i2r, r2i, 36));
+	expect_sa(SA_IN, got.spi_out, i2r);
+	expect_sa(SA_OUT, new_spi, r2i);
+}
+
+static void test_child_rekey_then_delete_of_the_old(void **state)
+{
+	static const uint8_t del[] = { 0, 0, 0, 12, PROTO_ESP, 4, 0, 1, 0x12, 0x34, 0x56, 0x78 };
+	struct initiator in;
+	uint8_t buf[4096];
+	struct v1_msg m;
+	uint32_t old_in;
+
+	(void)state;
+	v2_connect(&in);
+	old_in = ike.sas->children[0].spi_in;
+	rekey(&in, 2, CLIENT_SPI, 0x22222222, 0);
+	rekey(&in, 3, 0x22222222, 0x33333333, 14);	/* with PFS */
+	seal_send(&in, V2_INFORMATIONAL, 4, V2_PL_DELETE, del, sizeof del);
+	recv_sk(&in, buf, sizeof buf, &m);
+	/* our answer deletes our inbound half of the same SA */
+	assert_int_equal(need(&m, V2_PL_DELETE)->body[0], PROTO_ESP);
+	assert_int_equal(ntohl(*(const uint32_t *)(need(&m, V2_PL_DELETE)->body + 4)), old_in);
+	ipc_expect(esp_end, IPC_SA_DEL);
+	assert_int_equal(ike.sas->state, ST_ESTABLISHED);
+	dh_free(in.dh);
+}
+
+static void test_rekey_refusals(void **state)
+{
+	struct initiator in;
+	uint8_t buf[4096], ni[32] = { 1 };
+	struct v1_out o;
+	struct v1_msg m;
+
+	(void)state;
+	v2_connect(&in);
+	/* a REKEY_SA naming an SPI the client does not have */
+	v2_out_begin(&o, in.spi_i, in.spi_r, V2_CREATE_CHILD_SA, V2_F_INITIATOR, 2);
+	put_rekey_sa(&o, 0x0badbad0);
+	v1_out_payload(&o, V2_PL_NONCE, ni, sizeof ni);
+	seal_send(&in, V2_CREATE_CHILD_SA, 2, o.buf[16], o.buf + ISAKMP_HDR_LEN,
+		  o.w.len - ISAKMP_HDR_LEN);
+	recv_sk(&in, buf, sizeof buf, &m);
+	assert_int_equal(notify_in(&m), V2N_CHILD_SA_NOT_FOUND);
+	/* no REKEY_SA while the client has its child: a second child SA */
+	v2_out_begin(&o, in.spi_i, in.spi_r, V2_CREATE_CHILD_SA, V2_F_INITIATOR, 3);
+	v1_out_payload(&o, V2_PL_NONCE, ni, sizeof ni);
+	seal_send(&in, V2_CREATE_CHILD_SA, 3, o.buf[16], o.buf + ISAKMP_HDR_LEN,
+		  o.w.len - ISAKMP_HDR_LEN);
+	recv_sk(&in, buf, sizeof buf, &m);
+	assert_int_equal(notify_in(&m), V2N_NO_ADDITIONAL_SAS);
+	/* the IKE SA's rekey (its SA payload proposes protocol IKE) */
+	v2_out_begin(&o, in.spi_i, in.spi_r, V2_CREATE_CHILD_SA, V2_F_INITIATOR, 4);
+	v2_build_ike_sa(&o, &(struct v2_ike_choice){ .prop_num = 1, .encr = V2_ENCR_AES_CBC,
+						     .key_bits = 128, .prf = V2_PRF_HMAC_SHA2_256,
+						     .integ = V2_AUTH_HMAC_SHA2_256_128, .dh = 14 });
+	v1_out_payload(&o, V2_PL_NONCE, ni, sizeof ni);
+	seal_send(&in, V2_CREATE_CHILD_SA, 4, o.buf[16], o.buf + ISAKMP_HDR_LEN,
+		  o.w.len - ISAKMP_HDR_LEN);
+	recv_sk(&in, buf, sizeof buf, &m);
+	assert_int_equal(notify_in(&m), V2N_NO_ADDITIONAL_SAS);
+	assert_int_equal(ike.sas->state, ST_ESTABLISHED);
+	dh_free(in.dh);
+}
+
+static void test_child_created_anew_after_delete(void **state)
+{
+	static const uint8_t del[] = { 0, 0, 0, 12, PROTO_ESP, 4, 0, 1, 0x12, 0x34, 0x56, 0x78 };
+	struct initiator in;
+	uint8_t buf[4096];
+	struct v1_msg m;
+
+	(void)state;
+	v2_connect(&in);
+	seal_send(&in, V2_INFORMATIONAL, 2, V2_PL_DELETE, del, sizeof del);
+	recv_sk(&in, buf, sizeof buf, &m);
+	ipc_expect(esp_end, IPC_SA_DEL);
+	/* no child left: a CREATE_CHILD_SA without REKEY_SA makes one */
+	rekey(&in, 3, 0, 0x44444444, 0);
+	assert_int_equal(ike.sas->state, ST_ESTABLISHED);
+	dh_free(in.dh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -564,6 +709,9 @@ int main(void)
 		cmocka_unit_test_teardown(test_no_proposal_then_delete, teardown),
 		cmocka_unit_test_teardown(test_client_delete_ends_the_session, teardown),
 		cmocka_unit_test_teardown(test_forged_and_stale_requests_are_dropped, teardown),
+		cmocka_unit_test_teardown(test_child_rekey_then_delete_of_the_old, teardown),
+		cmocka_unit_test_teardown(test_rekey_refusals, teardown),
+		cmocka_unit_test_teardown(test_child_created_anew_after_delete, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
