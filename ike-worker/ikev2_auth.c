@@ -202,6 +202,7 @@ static void authorize(struct ike_sa *sa)
 	gp = conf_group_policy(&ike.c.conf, sa->policy);
 	sa->session_timeout = gp ? gp->session_timeout : 0;
 	sa->up_ms = now_ms();
+	sa->peer_dpd = true;	/* liveness checks are part of IKEv2 (dpd.c) */
 	timeouts_start(sa, 0);
 }
 

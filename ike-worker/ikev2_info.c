@@ -97,6 +97,23 @@ void v2_send_delete(struct ike_sa *sa)
 	v2_sk_send(sa, &o, sk);
 }
 
+/* dpd.c's probe: resent with the same message ID until answered. */
+void v2_send_liveness(struct ike_sa *sa, uint32_t msgid)
+{
+	struct v1_out o;
+	size_t sk = v2_sk_begin(sa, &o, V2_INFORMATIONAL, 0, msgid);
+
+	sa->v2_tx_msgid = msgid + 1;
+	v2_sk_send(sa, &o, sk);
+}
+
+/* The answer to one of our requests: a liveness probe's ends the wait. */
+void v2_response(struct ike_sa *sa, const struct v1_msg *m)
+{
+	if (m->exch == V2_INFORMATIONAL && sa->dpd_tries)
+		dpd_ack(sa, m->msgid + 1);
+}
+
 void v2_end_notify(struct ike_sa *sa, const char *cause)
 {
 	if (sa->state == ST_ESTABLISHED)
@@ -127,5 +144,6 @@ bool v2_tick(struct ike_sa *sa, long long now)
 		return true;
 	v2_child_retire(sa, now);
 	natt_keepalive_tick(sa, now);
+	dpd_tick(sa, now);	/* may end and free sa */
 	return false;
 }

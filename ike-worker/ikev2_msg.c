@@ -79,6 +79,18 @@ static void request_in(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt
 	dispatch_request(sa, &m);
 }
 
+/* An answer to our request (a liveness check): authentic and for the
+ * message ID we last used. */
+static void response_in(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len)
+{
+	struct v1_msg m;
+
+	if (hdr->msgid + 1 != sa->v2_tx_msgid || !v2_sk_open(sa, pkt, len, hdr, &m))
+		return;
+	sa->last_rx_ms = now_ms();
+	v2_response(sa, &m);
+}
+
 void v2_input(uint8_t *pkt, size_t len, const struct sockaddr_in *from, bool is4500)
 {
 	struct v1_msg hdr;
@@ -100,9 +112,10 @@ void v2_input(uint8_t *pkt, size_t len, const struct sockaddr_in *from, bool is4
 			  inet_ntoa(from->sin_addr));
 		return;
 	}
-	/* We initiate no exchange that waits for its answer: our only
-	 * requests are the Deletes sent as an SA ends. */
-	if ((hdr.flags & V2_F_RESPONSE) || !(hdr.flags & V2_F_INITIATOR))
-		return;
-	request_in(sa, &hdr, pkt, len, from, is4500);
+	if (!(hdr.flags & V2_F_INITIATOR))
+		return;		/* we never initiate an IKE SA */
+	if (hdr.flags & V2_F_RESPONSE)
+		response_in(sa, &hdr, pkt, len);
+	else
+		request_in(sa, &hdr, pkt, len, from, is4500);
 }

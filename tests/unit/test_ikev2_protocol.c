@@ -150,8 +150,8 @@ static void recv_init(struct initiator *in)
 }
 
 /* Our own SK sealing: inner payloads (first type `first`) in plain. */
-static void seal_send(struct initiator *in, uint8_t exch, uint32_t msgid, uint8_t first,
-		      const uint8_t *plain, size_t len)
+static void seal_send_flags(struct initiator *in, uint8_t exch, uint32_t msgid, uint8_t flags,
+			    uint8_t first, const uint8_t *plain, size_t len)
 {
 	uint8_t out[4096], iv[16], body[2048];
 	size_t pad = 15 - len % 16, n = len + pad + 1, total = ISAKMP_HDR_LEN + 4 + 16 + n + 16;
@@ -169,7 +169,7 @@ static void seal_send(struct initiator *in, uint8_t exch, uint32_t msgid, uint8_
 	wbuf_u8(&w, V2_PL_SK);
 	wbuf_u8(&w, V2_VERSION);
 	wbuf_u8(&w, exch);
-	wbuf_u8(&w, V2_F_INITIATOR);
+	wbuf_u8(&w, flags);
 	wbuf_u32(&w, msgid);
 	wbuf_u32(&w, (uint32_t)total);
 	wbuf_u8(&w, first);
@@ -184,6 +184,12 @@ static void seal_send(struct initiator *in, uint8_t exch, uint32_t msgid, uint8_
 	memcpy(in->last, out, w.len);
 	in->last_len = w.len;
 	send_raw(out, w.len);
+}
+
+static void seal_send(struct initiator *in, uint8_t exch, uint32_t msgid, uint8_t first,
+		      const uint8_t *plain, size_t len)
+{
+	seal_send_flags(in, exch, msgid, V2_F_INITIATOR, first, plain, len);
 }
 
 /* The worker's encrypted answer, opened with the responder's keys. */
@@ -698,6 +704,39 @@ static void test_child_created_anew_after_delete(void **state)
 	dh_free(in.dh);
 }
 
+/* An idle client gets a liveness check (the tunnel-group's DPD timers,
+ * ASA defaults 300 s and 2 s); answered, the session lives on; three
+ * unanswered end it with cause dpd. */
+static void test_liveness_checks(void **state)
+{
+	struct initiator in;
+	uint8_t buf[4096];
+	struct v1_msg m;
+	long long past = now_ms() - 301000;
+
+	(void)state;
+	v2_connect(&in);
+	ike.sas->last_rx_ms = ike.sas->state_ms = past;
+	sa_tick();
+	recv_sk(&in, buf, sizeof buf, &m);
+	assert_int_equal(m.exch, V2_INFORMATIONAL);
+	assert_int_equal(m.flags, 0);			/* a request of the responder */
+	assert_int_equal(m.n, 0);
+	assert_int_equal(ike.sas->dpd_tries, 1);
+	seal_send_flags(&in, V2_INFORMATIONAL, m.msgid, V2_F_INITIATOR | V2_F_RESPONSE, 0, NULL, 0);
+	assert_int_equal(ike.sas->dpd_tries, 0);	/* answered */
+	ike.sas->last_rx_ms = ike.sas->state_ms = past;
+	for (int i = 0; i < 3; i++) {			/* the client is gone */
+		sa_tick();
+		recv_sk(&in, buf, sizeof buf, &m);
+		assert_int_equal(m.msgid, 1);		/* retries keep the message ID */
+		ike.sas->dpd_sent_ms -= 3000;
+	}
+	sa_tick();
+	assert_null(ike.sas);
+	dh_free(in.dh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +751,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_child_rekey_then_delete_of_the_old, teardown),
 		cmocka_unit_test_teardown(test_rekey_refusals, teardown),
 		cmocka_unit_test_teardown(test_child_created_anew_after_delete, teardown),
+		cmocka_unit_test_teardown(test_liveness_checks, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
