@@ -3,8 +3,7 @@
  * send R-U-THERE every retry seconds; after DPD_TRIES unanswered ones the
  * peer is dead and its session ends with cause "dpd", freeing its SAs and
  * lease at once.  IKEv2 clients get the same timers with empty
- * INFORMATIONAL requests (RFC 7296 2.4), the probe's sequence number
- * being one more than its message ID. */
+ * INFORMATIONAL requests (RFC 7296 2.4). */
 #include "ike.h"
 #include "log.h"
 
@@ -31,7 +30,7 @@ static void dpd_probe(struct ike_sa *sa, long long now)
 		log_debug("peer %s: idle, DPD R-U-THERE %u", sa_peer_str(sa), sa->dpd_seq);
 	}
 	if (sa->v2)
-		v2_send_liveness(sa, sa->dpd_seq - 1);
+		v2_send_liveness(sa, sa->dpd_tries > 0);
 	else
 		dpd_send(sa, sa->dpd_seq);
 	sa->dpd_sent_ms = now;

@@ -218,6 +218,7 @@ struct ike_sa {
 	int v2_encr, v2_integ, v2_prf;	/* transform ids of the IKE SA */
 	uint32_t v2_rx_msgid;		/* the message ID of the client's next request */
 	uint32_t v2_tx_msgid;		/* of our next request */
+	uint32_t v2_dpd_msgid;		/* of our outstanding liveness check */
 	uint8_t *v2_msg1, *v2_msg2;	/* IKE_SA_INIT request and answer: AUTH signs them */
 	size_t v2_msg1_len, v2_msg2_len;
 	/* the IKE_AUTH request being answered (decrypted payloads), kept while

@@ -146,8 +146,8 @@ void v2_respond(struct ike_sa *sa, const struct v1_msg *m, struct v1_out *o, siz
 void v2_create_child_request(struct ike_sa *sa, const struct v1_msg *m);
 /* Our INFORMATIONAL deleting the IKE SA (and so its children). */
 void v2_send_delete(struct ike_sa *sa);
-/* Our empty INFORMATIONAL (a liveness check) with message ID msgid. */
-void v2_send_liveness(struct ike_sa *sa, uint32_t msgid);
+/* Our empty INFORMATIONAL (a liveness check); a retry resends the last. */
+void v2_send_liveness(struct ike_sa *sa, bool retry);
 /* An authentic answer to one of our requests. */
 void v2_response(struct ike_sa *sa, const struct v1_msg *m);
 /* sa_end's notice to the client: a Delete when established, else the

@@ -97,21 +97,23 @@ void v2_send_delete(struct ike_sa *sa)
 	v2_sk_send(sa, &o, sk);
 }
 
-/* dpd.c's probe: resent with the same message ID until answered. */
-void v2_send_liveness(struct ike_sa *sa, uint32_t msgid)
+/* dpd.c's probe: a retry keeps the message ID of the first. */
+void v2_send_liveness(struct ike_sa *sa, bool retry)
 {
 	struct v1_out o;
-	size_t sk = v2_sk_begin(sa, &o, V2_INFORMATIONAL, 0, msgid);
+	size_t sk;
 
-	sa->v2_tx_msgid = msgid + 1;
+	if (!retry)
+		sa->v2_dpd_msgid = sa->v2_tx_msgid++;
+	sk = v2_sk_begin(sa, &o, V2_INFORMATIONAL, 0, sa->v2_dpd_msgid);
 	v2_sk_send(sa, &o, sk);
 }
 
 /* The answer to one of our requests: a liveness probe's ends the wait. */
 void v2_response(struct ike_sa *sa, const struct v1_msg *m)
 {
-	if (m->exch == V2_INFORMATIONAL && sa->dpd_tries)
-		dpd_ack(sa, m->msgid + 1);
+	if (m->exch == V2_INFORMATIONAL && sa->dpd_tries && m->msgid == sa->v2_dpd_msgid)
+		dpd_ack(sa, sa->dpd_seq);
 }
 
 void v2_end_notify(struct ike_sa *sa, const char *cause)
