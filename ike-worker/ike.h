@@ -233,6 +233,16 @@ struct ike_sa {
 	struct child_sa v2_child;	/* its child SA until installed */
 	uint32_t v2_tsr[V2_MAX_TS][2];	/* our TSr: address ranges, host order */
 	int v2_n_tsr;
+	/* ikev2_ike_rekey.c: the IKE SA a rekey replaced, kept to answer the
+	 * client's Delete of it */
+	struct v2_prev {
+		bool live;
+		long long until_ms;
+		uint8_t icky[8], rcky[8];
+		struct v2_keys k;
+		int integ;
+		uint32_t rx_msgid, tx_msgid;
+	} v2_prev;
 };
 
 /* The worker-wide context. */

@@ -7,7 +7,8 @@
  * builders), ikev2_msg.c (dispatch), ikev2_sk.c (SK payload),
  * ikev2_proposal.c (SA payloads), ikev2_init.c (IKE_SA_INIT),
  * ikev2_auth.c (IKE_AUTH), ikev2_child.c (CP, TS, the child SA),
- * ikev2_rekey.c (CREATE_CHILD_SA), ikev2_info.c (INFORMATIONAL, our
+ * ikev2_rekey.c (CREATE_CHILD_SA of child SAs), ikev2_ike_rekey.c (of
+ * the IKE SA), ikev2_info.c (INFORMATIONAL, our
  * Deletes, timers). */
 #ifndef RAVPN_IKEV2_H
 #define RAVPN_IKEV2_H
@@ -69,6 +70,8 @@ struct v2_ike_choice {
 	uint8_t prop_num;
 	int encr, key_bits, prf, integ, dh;	/* transform ids; key_bits for AES */
 	uint32_t lifetime;		/* the policy's, seconds */
+	bool has_spi;			/* an IKE SA rekey's proposal: the new SPIi */
+	uint8_t spi[8];
 };
 struct v2_esp_choice {
 	uint8_t prop_num;
@@ -87,7 +90,8 @@ bool v2_select_ike(const uint8_t *sa_body, size_t len, const struct conf *c, int
  * the child of IKE_AUTH (DH transforms ignored). */
 bool v2_select_esp(const uint8_t *sa_body, size_t len, const struct conf *c, int ke_group,
 		   struct v2_esp_choice *out);
-void v2_build_ike_sa(struct v1_out *o, const struct v2_ike_choice *ch);
+/* spi: the new IKE SA's SPI of an IKE SA rekey (8 bytes), else NULL */
+void v2_build_ike_sa(struct v1_out *o, const struct v2_ike_choice *ch, const uint8_t *spi);
 void v2_build_esp_sa(struct v1_out *o, const struct v2_esp_choice *ch, uint32_t spi_in);
 
 /* ikev2_payloads.c: builders and readers without state */
@@ -144,6 +148,13 @@ void v2_info_request(struct ike_sa *sa, const struct v1_msg *m);
 /* Sends o (SK payload at sk) as the answer to request m. */
 void v2_respond(struct ike_sa *sa, const struct v1_msg *m, struct v1_out *o, size_t sk);
 void v2_create_child_request(struct ike_sa *sa, const struct v1_msg *m);
+/* ikev2_ike_rekey.c: CREATE_CHILD_SA for the IKE SA itself (1.3.2) */
+void v2_ike_rekey(struct ike_sa *sa, const struct v1_msg *m);
+/* The SA whose replaced IKE SA has these SPIs; NULL if none. */
+struct ike_sa *v2_prev_owner(const uint8_t spi_i[8], const uint8_t spi_r[8]);
+/* A request on the replaced IKE SA: its Delete (or anything) answered. */
+void v2_prev_input(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len);
+void v2_prev_tick(struct ike_sa *sa, long long now);
 /* Our INFORMATIONAL deleting the IKE SA (and so its children). */
 void v2_send_delete(struct ike_sa *sa);
 /* Our empty INFORMATIONAL (a liveness check); a retry resends the last. */

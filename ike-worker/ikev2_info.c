@@ -145,6 +145,7 @@ bool v2_tick(struct ike_sa *sa, long long now)
 	if (timeouts_tick(sa, now))
 		return true;
 	v2_child_retire(sa, now);
+	v2_prev_tick(sa, now);
 	natt_keepalive_tick(sa, now);
 	dpd_tick(sa, now);	/* may end and free sa */
 	return false;

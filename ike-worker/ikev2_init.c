@@ -101,7 +101,7 @@ static void send_reply(struct ike_sa *sa, const struct v2_ike_choice *ch, uint16
 	size_t ke;
 
 	v2_out_begin(&o, sa->icky, sa->rcky, V2_IKE_SA_INIT, V2_F_RESPONSE, 0);
-	v2_build_ike_sa(&o, ch);
+	v2_build_ike_sa(&o, ch, NULL);
 	ke = v1_out_open(&o, V2_PL_KE);
 	wbuf_u16(&o.w, (uint16_t)ch->dh);
 	wbuf_u16(&o.w, 0);

@@ -33,32 +33,58 @@ bool v2_prf_plus(int prf, const uint8_t *key, size_t klen, const struct chunk *s
 	return true;
 }
 
+/* {SK_d | SK_ai | SK_ar | SK_ei | SK_er | SK_pi | SK_pr} =
+ * prf+(SKEYSEED, Ni | Nr | SPIi | SPIr) */
+static bool split_keys(struct v2_keys *k, const uint8_t *seed, const uint8_t *ni, size_t ni_len,
+		       const uint8_t *nr, size_t nr_len, const uint8_t spi_i[8],
+		       const uint8_t spi_r[8])
+{
+	uint8_t all[7 * V2_MAX_KEY];
+	struct chunk s[4] = { { ni, ni_len }, { nr, nr_len }, { spi_i, 8 }, { spi_r, 8 } };
+	size_t p = k->prf_len, a = k->integ_len, e = k->enc_len, off = 0;
+	uint8_t *dst[7] = { k->sk_d, k->sk_ai, k->sk_ar, k->sk_ei, k->sk_er, k->sk_pi, k->sk_pr };
+	size_t len[7] = { p, a, a, e, e, p, p };
+	bool ok;
+
+	if (p > V2_MAX_KEY || a > V2_MAX_KEY || e > V2_MAX_KEY)
+		return false;
+	ok = v2_prf_plus(k->prf, seed, p, s, 4, all, 3 * p + 2 * a + 2 * e);
+	for (int i = 0; ok && i < 7; off += len[i], i++)
+		memcpy(dst[i], all + off, len[i]);
+	sodium_memzero(all, sizeof all);
+	return ok;
+}
+
 bool v2_derive(struct v2_keys *k, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
 	       size_t nr_len, const uint8_t *gir, size_t gir_len, const uint8_t spi_i[8],
 	       const uint8_t spi_r[8])
 {
-	uint8_t key[512 + 512], seed[CRYPTO_MAX_HASH], all[7 * V2_MAX_KEY];
+	uint8_t key[512], seed[CRYPTO_MAX_HASH];
 	struct chunk g = { gir, gir_len };
-	struct chunk s[4] = { { ni, ni_len }, { nr, nr_len }, { spi_i, 8 }, { spi_r, 8 } };
-	size_t p = k->prf_len, a = k->integ_len, e = k->enc_len, off = 0;
 	bool ok;
 
-	if (ni_len + nr_len > sizeof key || p > V2_MAX_KEY || a > V2_MAX_KEY || e > V2_MAX_KEY)
+	if (ni_len + nr_len > sizeof key)
 		return false;
 	memcpy(key, ni, ni_len);	/* the prf key is Ni | Nr (HMAC prfs) */
 	memcpy(key + ni_len, nr, nr_len);
 	ok = prf_chunks(k->prf, key, ni_len + nr_len, &g, 1, seed) &&
-	     v2_prf_plus(k->prf, seed, p, s, 4, all, 3 * p + 2 * a + 2 * e);
-	if (ok) {
-		uint8_t *dst[7] = { k->sk_d, k->sk_ai, k->sk_ar, k->sk_ei, k->sk_er, k->sk_pi,
-				    k->sk_pr };
-		size_t len[7] = { p, a, a, e, e, p, p };
-
-		for (int i = 0; i < 7; off += len[i], i++)
-			memcpy(dst[i], all + off, len[i]);
-	}
+	     split_keys(k, seed, ni, ni_len, nr, nr_len, spi_i, spi_r);
 	sodium_memzero(seed, sizeof seed);
-	sodium_memzero(all, sizeof all);
+	return ok;
+}
+
+bool v2_derive_rekey(struct v2_keys *k, const struct v2_keys *old, const uint8_t *gir,
+		     size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		     size_t nr_len, const uint8_t spi_i[8], const uint8_t spi_r[8])
+{
+	struct chunk c[3] = { { gir, gir_len }, { ni, ni_len }, { nr, nr_len } };
+	uint8_t seed[CRYPTO_MAX_HASH];
+	bool ok;
+
+	ok = prf_chunks(old->prf, old->sk_d, old->prf_len, c, 3, seed) &&
+	     hash_len(old->prf) >= k->prf_len &&
+	     split_keys(k, seed, ni, ni_len, nr, nr_len, spi_i, spi_r);
+	sodium_memzero(seed, sizeof seed);
 	return ok;
 }
 

@@ -34,6 +34,14 @@ bool v2_derive(struct v2_keys *k, const uint8_t *ni, size_t ni_len, const uint8_
 	       size_t nr_len, const uint8_t *gir, size_t gir_len, const uint8_t spi_i[8],
 	       const uint8_t spi_r[8]);
 
+/* The keys of an IKE SA rekeyed by CREATE_CHILD_SA (2.18):
+ * SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr) with the old SA's prf
+ * (as strongSwan computes it), then SK_* as v2_derive with the new SPIs
+ * and the new SA's prf and lengths (set in k). */
+bool v2_derive_rekey(struct v2_keys *k, const struct v2_keys *old, const uint8_t *gir,
+		     size_t gir_len, const uint8_t *ni, size_t ni_len, const uint8_t *nr,
+		     size_t nr_len, const uint8_t spi_i[8], const uint8_t spi_r[8]);
+
 /* The octets an AUTH payload signs (2.15): msg | nonce | prf(SK_p, ID'),
  * where ID' is the ID payload body (type, reserved, data).  Writes them to
  * out (cap bytes); returns their length, 0 if they do not fit. */

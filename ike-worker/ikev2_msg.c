@@ -107,6 +107,11 @@ void v2_input(uint8_t *pkt, size_t len, const struct sockaddr_in *from, bool is4
 		return;
 	}
 	sa = sa_find(hdr.icky, hdr.rcky);
+	if (!sa && (sa = v2_prev_owner(hdr.icky, hdr.rcky))) {
+		if ((hdr.flags & (V2_F_INITIATOR | V2_F_RESPONSE)) == V2_F_INITIATOR)
+			v2_prev_input(sa, &hdr, pkt, len);	/* an IKE SA a rekey replaced */
+		return;
+	}
 	if (!sa || !sa->v2) {
 		log_debug("IKEv2 message for an unknown IKE SA from %s dropped",
 			  inet_ntoa(from->sin_addr));

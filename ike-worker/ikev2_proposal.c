@@ -21,6 +21,7 @@ struct v2_tf {
 struct v2_prop {
 	uint8_t num, proto, spi_size;
 	uint32_t spi;			/* ESP: 4-byte SPI, host order */
+	uint8_t ike_spi[8];		/* IKE SA rekey: the new SA's SPIi */
 	struct v2_tf tf[V2_TF_ESN + 1][V2_MAX_TF];
 	int n[V2_TF_ESN + 1];
 };
@@ -62,7 +63,9 @@ static bool read_proposal(struct rbuf *r, struct v2_prop *p, bool *last)
 	*last = more == 0;
 	if (p->spi_size == 4 && !rbuf_u32(&b, &p->spi))
 		return false;
-	if (p->spi_size != 4 && !rbuf_skip(&b, p->spi_size))
+	if (p->spi_size == 8 && !rbuf_copy(&b, p->ike_spi, 8))
+		return false;
+	if (p->spi_size != 4 && p->spi_size != 8 && !rbuf_skip(&b, p->spi_size))
 		return false;
 	for (int i = 0; i < n_tf; i++)
 		if (!read_transform(&b, p))
@@ -133,8 +136,11 @@ bool v2_select_ike(const uint8_t *sa_body, size_t len, const struct conf *c, int
 		if (p.proto != PROTO_ISAKMP || p.n[V2_TF_ESN])
 			continue;
 		for (int i = 0; i < c->n_v2policies; i++)
-			if (policy_fits(&c->v2policies[i], &p, ke_group, out))
+			if (policy_fits(&c->v2policies[i], &p, ke_group, out)) {
+				out->has_spi = p.spi_size == 8;
+				memcpy(out->spi, p.ike_spi, 8);
 				return true;
+			}
 	}
 	return false;
 }
@@ -285,11 +291,15 @@ static void put_proposal(struct v1_out *o, uint8_t num, uint8_t proto, const uin
 		wbuf_u32(&o->w, *spi);
 }
 
-void v2_build_ike_sa(struct v1_out *o, const struct v2_ike_choice *ch)
+void v2_build_ike_sa(struct v1_out *o, const struct v2_ike_choice *ch, const uint8_t *spi)
 {
 	size_t s = v1_out_open(o, V2_PL_SA), p;
 
 	put_proposal(o, ch->prop_num, PROTO_ISAKMP, NULL, 4, &p);
+	if (spi) {	/* an IKE SA rekey names the new SA's SPI (8 bytes) */
+		wbuf_put_u8_at(&o->w, p + 6, 8);
+		wbuf_bytes(&o->w, spi, 8);
+	}
 	put_transform(o, true, V2_TF_ENCR, (uint16_t)ch->encr, ch->key_bits);
 	put_transform(o, true, V2_TF_PRF, (uint16_t)ch->prf, 0);
 	put_transform(o, true, V2_TF_INTEG, (uint16_t)ch->integ, 0);

@@ -2,9 +2,9 @@
  * SA, named in REKEY_SA by the SPI it receives on, or creates one anew
  * when it has none left (strongSwan recreates an SA that expired), with
  * PFS when its proposal and KE ask for it.  A replaced SA keeps decrypting
- * until the client deletes it (or CHILD_RETIRE_MS passes).  A rekey of
- * the IKE SA and a second child SA are refused with NO_ADDITIONAL_SAS
- * (1.3.2): the client keeps what it has until it expires. */
+ * until the client deletes it (or CHILD_RETIRE_MS passes).  A second
+ * child SA is refused with NO_ADDITIONAL_SAS (1.3.1 lets a responder).
+ * An IKE proposal is the IKE SA's rekey: ikev2_ike_rekey.c. */
 #include <string.h>
 
 #include <sodium.h>
@@ -124,8 +124,6 @@ static const char *refusal(struct ike_sa *sa, const struct v1_msg *m, struct chi
 
 	*old = child_to_rekey(sa, m, &named);
 	*notify = V2N_NO_ADDITIONAL_SAS;
-	if (is_ike_rekey(m))
-		return "rekeying the IKE SA is not supported (the client keeps it to its end)";
 	if (!named && has_live_child(sa))
 		return "a second child SA is not offered to a remote-access client";
 	*notify = V2N_CHILD_SA_NOT_FOUND;
@@ -143,6 +141,10 @@ void v2_create_child_request(struct ike_sa *sa, const struct v1_msg *m)
 
 	if (sa->state != ST_ESTABLISHED)
 		return;
+	if (is_ike_rekey(m)) {
+		v2_ike_rekey(sa, m);	/* ikev2_ike_rekey.c */
+		return;
+	}
 	if ((why = refusal(sa, m, &old, &notify))) {
 		refuse(sa, m, notify, why);
 		return;

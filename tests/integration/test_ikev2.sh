@@ -6,8 +6,9 @@
 #  * its TSr of 0.0.0.0/0 is narrowed to the group-policy's split-tunnel
 #    network; the session shows protocol IKEv2, user alice, group vpngroup;
 #  * the operator's logoff reaches the client as an IKEv2 Delete;
-#  * the client rekeys its child SA every 3 s with PFS (MODP-2048) while it
-#    pings: no ping lost, each old SA deleted;
+#  * the client rekeys its child SA every 3 s with PFS (MODP-2048) and its
+#    IKE SA every 5 s while it pings: no ping lost, each old SA deleted,
+#    the session (and its lease) the same;
 #  * refusals, each with ravpnd's log line and the notify the client logs:
 #    a wrong key and an unknown group (AUTHENTICATION_FAILED), an ESP
 #    proposal no ipsec-proposal has (NO_PROPOSAL_CHOSEN, then our Delete).
@@ -21,8 +22,8 @@ trap 'charon_stop; cleanup' EXIT
 SWAN_WHY='error|fail|notify|NO_PROPOSAL|INVALID|selected|giving up|retransmit|TS|traffic'
 SWAN_WHY_RAVPN='ikev2|IKE_|auth|proposal|refus|fail|notify|group'
 
-# conn NAME ID [PROPOSALS] [ESP] [REMOTE_TS] [CHILD_REKEY CHILD_LIFE]: one
-# IKEv2 connection, child c
+# conn NAME ID [PROPOSALS] [ESP] [REMOTE_TS] [CHILD_REKEY CHILD_LIFE
+# [IKE_REKEY]]: one IKEv2 connection, child c
 conn() {
 	cat <<EOF2
     $1 {
@@ -31,7 +32,8 @@ conn() {
         remote_addrs = 10.99.0.1
         proposals = ${3:-aes128-sha256-modp2048}
         vips = 0.0.0.0
-        rekey_time = 0
+        rekey_time = ${8:-0}
+        over_time = 60s
         local {
             auth = psk
             id = $2
@@ -59,7 +61,7 @@ swanctl_conf() {
 	conn badkey carol@vpngroup
 	conn nogroup bob@nogroup
 	conn noprop alice@vpngroup aes128-sha256-modp2048 aes128-md5
-	conn rekey alice@vpngroup aes128-sha256-modp2048 aes256gcm16-modp2048 10.100.0.0/24 3s 60s
+	conn rekey alice@vpngroup aes128-sha256-modp2048 aes256gcm16-modp2048 10.100.0.0/24 3s 60s 5s
 	cat <<EOF2
 }
 secrets {
@@ -116,7 +118,7 @@ sys.exit(0 if ok else 1)'
 }
 
 client_sas() { sw --list-sas 2>/dev/null; }
-no_refusal() { ! new_ravpn | grep -aq 'CREATE_CHILD_SA refused'; }
+no_refusal() { ! new_ravpn | grep -aqE '(CREATE_CHILD_SA|IKE SA rekey) refused'; }
 no_client_sa() { ! client_sas | grep -q 'ke: #'; }
 
 topo_up || { not_ok "topology"; exit 1; }
@@ -149,7 +151,7 @@ check "logoff: the client has no IKE SA left" wait_for 5 no_client_sa
 # Child SA rekeys by the client, with PFS, under a ping every 50 ms.
 mark
 if sw --initiate --ike rekey --child c --timeout 30 >"$CH/initiate.log" 2>&1; then
-	ok "rekey/c: strongSwan connects (child rekey_time 3 s, PFS MODP-2048)"
+	ok "rekey/c: strongSwan connects (IKE rekey_time 5 s, child 3 s with PFS MODP-2048)"
 	ip netns exec "$NS_CL" ping -c 160 -i 0.05 -W 1 10.100.0.1 >"$STATE/ping-rekey.txt" 2>&1
 	check "rekey/c: ravpnd answered at least 2 rekeys with PFS" \
 		test "$(new_ravpn | grep -ac 'rekeyed by the client with PFS')" -ge 2
@@ -160,8 +162,12 @@ if sw --initiate --ike rekey --child c --timeout 30 >"$CH/initiate.log" 2>&1; th
 	check "rekey/c: the client deleted each old SA (ravpnd holds at most 2)" \
 		test "$(ctl --json show crypto ipsec sa 2>/dev/null | grep -o '"spi_in"' | wc -l)" -le 2
 	check "rekey/c: no CREATE_CHILD_SA refused" no_refusal
+	check "rekey/c: ravpnd answered an IKE SA rekey" ravpn_logged "IKE SA rekeyed by the client"
+	check "rekey/c: the client deleted the IKE SA the rekey replaced" \
+		ravpn_logged "the IKE SA replaced by the rekey deleted"
+	check "rekey/c: one session all along" test "$(new_ravpn | grep -ac 'session ended')" = 0
 else
-	not_ok "rekey/c: strongSwan connects (child rekey_time 3 s, PFS MODP-2048)"
+	not_ok "rekey/c: strongSwan connects (IKE rekey_time 5 s, child 3 s with PFS MODP-2048)"
 	swan_explain "$SWAN_WHY" "$SWAN_WHY_RAVPN"
 fi
 end_ike rekey

@@ -55,4 +55,13 @@ out.append(c_array("kat_v2_auth", prf(sha256, pad_key, octets)))
 km = prf_plus(sha1, bytes(range(0x40, 0x54)), ni + nr, 72)
 out.append(c_array("kat_v2_keymat_i2r", km[:36]))
 out.append(c_array("kat_v2_keymat_r2i", km[36:]))
+# IKE SA rekey (2.18): SKEYSEED = prf(SK_d (old), g^ir (new) | Ni | Nr),
+# the old SA being the one above; new nonces 0x55/0x66, new SPIs 0x21../0x31..
+gir2, ni2, nr2 = b"\x77" * 256, b"\x55" * 32, b"\x66" * 32
+spi_i2, spi_r2 = bytes(range(0x21, 0x29)), bytes(range(0x31, 0x39))
+seed2 = prf(sha256, keys["sk_d"], gir2 + ni2 + nr2)
+ks2 = prf_plus(sha256, seed2, ni2 + nr2 + spi_i2 + spi_r2, 3 * 32 + 2 * 32 + 2 * 16)
+out.append(c_array("kat_v2_rekey_sk_d", ks2[:32]))
+out.append(c_array("kat_v2_rekey_sk_er", ks2[112:128]))
+out.append(c_array("kat_v2_rekey_sk_pr", ks2[160:192]))
 print("\n".join(out))

@@ -66,6 +66,24 @@ static void test_derive(void **state)
 	assert_memory_equal(k.sk_pr, kat_v2_sk_pr, 32);
 }
 
+static void test_derive_rekey(void **state)
+{
+	static const uint8_t gir[256] = { [0 ... 255] = 0x77 };
+	static const uint8_t ni2[32] = { [0 ... 31] = 0x55 }, nr2[32] = { [0 ... 31] = 0x66 };
+	static const uint8_t si[8] = { 0x21, 0x22, 0x23, 0x24, 0x25, 0x26, 0x27, 0x28 };
+	static const uint8_t sr[8] = { 0x31, 0x32, 0x33, 0x34, 0x35, 0x36, 0x37, 0x38 };
+	struct v2_keys old, k = { .prf = IKE_HASH_SHA256, .prf_len = 32, .integ_len = 32,
+				  .enc_len = 16 };
+
+	(void)state;
+	derive(&old);
+	assert_true(v2_derive_rekey(&k, &old, gir, sizeof gir, ni2, sizeof ni2, nr2, sizeof nr2,
+				    si, sr));
+	assert_memory_equal(k.sk_d, kat_v2_rekey_sk_d, 32);
+	assert_memory_equal(k.sk_er, kat_v2_rekey_sk_er, 16);
+	assert_memory_equal(k.sk_pr, kat_v2_rekey_sk_pr, 32);
+}
+
 static void test_psk_auth(void **state)
 {
 	static const char id[] = "\x03\0\0\0client1@lab";
@@ -131,6 +149,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prf_plus),
 		cmocka_unit_test(test_derive),
+		cmocka_unit_test(test_derive_rekey),
 		cmocka_unit_test(test_psk_auth),
 		cmocka_unit_test(test_child_keymat),
 		cmocka_unit_test(test_transform_maps),

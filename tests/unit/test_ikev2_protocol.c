@@ -107,7 +107,7 @@ static void send_init(struct initiator *in, int ke_group)
 	in->dh = dh_new(ke_group);
 	assert_true(dh_public(in->dh, gx, pub));
 	v2_out_begin(&o, in->spi_i, in->spi_r, V2_IKE_SA_INIT, V2_F_INITIATOR, 0);
-	v2_build_ike_sa(&o, &ch);
+	v2_build_ike_sa(&o, &ch, NULL);
 	ke = v1_out_open(&o, V2_PL_KE);
 	wbuf_u16(&o.w, (uint16_t)ke_group);
 	wbuf_u16(&o.w, 0);
@@ -672,16 +672,72 @@ static void test_rekey_refusals(void **state)
 		  o.w.len - ISAKMP_HDR_LEN);
 	recv_sk(&in, buf, sizeof buf, &m);
 	assert_int_equal(notify_in(&m), V2N_NO_ADDITIONAL_SAS);
-	/* the IKE SA's rekey (its SA payload proposes protocol IKE) */
-	v2_out_begin(&o, in.spi_i, in.spi_r, V2_CREATE_CHILD_SA, V2_F_INITIATOR, 4);
-	v2_build_ike_sa(&o, &(struct v2_ike_choice){ .prop_num = 1, .encr = V2_ENCR_AES_CBC,
-						     .key_bits = 128, .prf = V2_PRF_HMAC_SHA2_256,
-						     .integ = V2_AUTH_HMAC_SHA2_256_128, .dh = 14 });
+	assert_int_equal(ike.sas->state, ST_ESTABLISHED);
+	dh_free(in.dh);
+}
+
+/* The client rekeys the IKE SA: new SPIs and keys (2.18) for the same
+ * session; the old SA answers its Delete, the new one counts from 0. */
+static void test_ike_sa_rekey(void **state)
+{
+	static const uint8_t del[] = { 0, 0, 0, 8, PROTO_ISAKMP, 0, 0, 0 };
+	struct v2_ike_choice ch = { .prop_num = 1, .encr = V2_ENCR_AES_CBC, .key_bits = 128,
+				    .prf = V2_PRF_HMAC_SHA2_256,
+				    .integ = V2_AUTH_HMAC_SHA2_256_128, .dh = 14 }, got;
+	uint8_t ni[32], gx[CRYPTO_MAX_DH], gir[CRYPTO_MAX_DH], buf[4096], new_spi_i[8];
+	const struct v1_payload *nr;
+	struct dh *d = dh_new(14);
+	struct v2_keys nk = { .prf = IKE_HASH_SHA256, .prf_len = 32, .integ_len = 32,
+			      .enc_len = 16 };
+	struct initiator in;
+	const uint8_t *gy;
+	uint64_t sid;
+	uint16_t g;
+	size_t gy_len, s;
+	struct v1_out o;
+	struct v1_msg m;
+
+	(void)state;
+	v2_connect(&in);
+	sid = ike.sas->sid;
+	random_bytes(ni, sizeof ni);
+	random_bytes(new_spi_i, sizeof new_spi_i);
+	assert_true(dh_public(d, gx, dh_pub_len(14)));
+	v2_out_begin(&o, in.spi_i, in.spi_r, V2_CREATE_CHILD_SA, V2_F_INITIATOR, 2);
+	v2_build_ike_sa(&o, &ch, new_spi_i);
 	v1_out_payload(&o, V2_PL_NONCE, ni, sizeof ni);
-	seal_send(&in, V2_CREATE_CHILD_SA, 4, o.buf[16], o.buf + ISAKMP_HDR_LEN,
+	s = v1_out_open(&o, V2_PL_KE);
+	wbuf_u16(&o.w, 14);
+	wbuf_u16(&o.w, 0);
+	wbuf_bytes(&o.w, gx, dh_pub_len(14));
+	v1_out_close(&o, s);
+	seal_send(&in, V2_CREATE_CHILD_SA, 2, o.buf[16], o.buf + ISAKMP_HDR_LEN,
 		  o.w.len - ISAKMP_HDR_LEN);
 	recv_sk(&in, buf, sizeof buf, &m);
-	assert_int_equal(notify_in(&m), V2N_NO_ADDITIONAL_SAS);
+	assert_int_equal(notify_in(&m), 0);
+	assert_true(v2_select_ike(need(&m, V2_PL_SA)->body, need(&m, V2_PL_SA)->len,
+				  &ike.c.conf, 14, &got));
+	assert_true(got.has_spi);
+	nr = need(&m, V2_PL_NONCE);
+	assert_true(v2_read_ke(need(&m, V2_PL_KE), &g, &gy, &gy_len));
+	assert_true(dh_shared(d, gy, gy_len, gir, dh_shared_len(14)));
+	dh_free(d);
+	assert_true(v2_derive_rekey(&nk, &in.k, gir, dh_shared_len(14), ni, sizeof ni, nr->body,
+				    nr->len, new_spi_i, got.spi));
+	/* the old SA: the client's Delete of it is answered, the session stays */
+	seal_send(&in, V2_INFORMATIONAL, 3, V2_PL_DELETE, del, sizeof del);
+	recv_sk(&in, buf, sizeof buf, &m);
+	assert_int_equal(m.flags, V2_F_RESPONSE);
+	assert_false(ike.sas->v2_prev.live);
+	assert_int_equal(ike.sas->sid, sid);
+	assert_true(ike.sas->children[0].used);
+	/* the new SA: message ID 0, the new keys */
+	memcpy(in.spi_i, new_spi_i, 8);
+	memcpy(in.spi_r, got.spi, 8);
+	in.k = nk;
+	seal_send(&in, V2_INFORMATIONAL, 0, 0, NULL, 0);
+	recv_sk(&in, buf, sizeof buf, &m);
+	assert_int_equal(m.msgid, 0);
 	assert_int_equal(ike.sas->state, ST_ESTABLISHED);
 	dh_free(in.dh);
 }
@@ -750,6 +806,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_forged_and_stale_requests_are_dropped, teardown),
 		cmocka_unit_test_teardown(test_child_rekey_then_delete_of_the_old, teardown),
 		cmocka_unit_test_teardown(test_rekey_refusals, teardown),
+		cmocka_unit_test_teardown(test_ike_sa_rekey, teardown),
 		cmocka_unit_test_teardown(test_child_created_anew_after_delete, teardown),
 		cmocka_unit_test_teardown(test_liveness_checks, teardown),
 	};
