@@ -98,6 +98,8 @@ void v2_build_esp_sa(struct v1_out *o, const struct v2_esp_choice *ch, uint32_t 
 /* Starts a message of ours: header with version 2 and flags. */
 void v2_out_begin(struct v1_out *o, const uint8_t spi_i[8], const uint8_t spi_r[8],
 		  uint8_t exch, uint8_t flags, uint32_t msgid);
+/* A KE payload: DH group and our public value. */
+void v2_out_ke(struct v1_out *o, int group, const uint8_t *pub, size_t len);
 /* A Notify payload about the IKE SA (protocol 0, no SPI). */
 void v2_out_notify(struct v1_out *o, uint16_t type, const void *data, size_t len);
 /* The ID payload's text for logs and tunnel-group names: an address in
@@ -147,6 +149,9 @@ void v2_auth_refuse(struct ike_sa *sa, uint16_t notify);
 void v2_info_request(struct ike_sa *sa, const struct v1_msg *m);
 /* Sends o (SK payload at sk) as the answer to request m. */
 void v2_respond(struct ike_sa *sa, const struct v1_msg *m, struct v1_out *o, size_t sk);
+/* Answers request m with one Notify (an error, as a refusal). */
+void v2_answer_notify(struct ike_sa *sa, const struct v1_msg *m, uint16_t notify,
+		      const void *data, size_t len);
 void v2_create_child_request(struct ike_sa *sa, const struct v1_msg *m);
 /* ikev2_ike_rekey.c: CREATE_CHILD_SA for the IKE SA itself (1.3.2) */
 void v2_ike_rekey(struct ike_sa *sa, const struct v1_msg *m);

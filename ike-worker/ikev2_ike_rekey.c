@@ -18,12 +18,8 @@
 static void refuse(struct ike_sa *sa, const struct v1_msg *m, uint16_t notify, const void *data,
 		   size_t len, const char *why)
 {
-	struct v1_out o;
-	size_t sk = v2_sk_begin(sa, &o, V2_CREATE_CHILD_SA, V2_F_RESPONSE, m->msgid);
-
 	log_warn("peer %s user %s: IKE SA rekey refused: %s", sa_peer_str(sa), sa->user, why);
-	v2_out_notify(&o, notify, data, len);
-	v2_respond(sa, m, &o, sk);
+	v2_answer_notify(sa, m, notify, data, len);
 }
 
 /* The client's choice against our policies; answers a refusal itself. */
@@ -79,15 +75,11 @@ static void answer(struct ike_sa *sa, const struct v1_msg *m, const struct v2_ik
 		   const uint8_t *rcky, const uint8_t *nr, const uint8_t *gxr)
 {
 	struct v1_out o;
-	size_t sk = v2_sk_begin(sa, &o, V2_CREATE_CHILD_SA, V2_F_RESPONSE, m->msgid), ke;
+	size_t sk = v2_sk_begin(sa, &o, V2_CREATE_CHILD_SA, V2_F_RESPONSE, m->msgid);
 
 	v2_build_ike_sa(&o, ch, rcky);
 	v1_out_payload(&o, V2_PL_NONCE, nr, V2_NONCE_LEN);
-	ke = v1_out_open(&o, V2_PL_KE);
-	wbuf_u16(&o.w, (uint16_t)ch->dh);
-	wbuf_u16(&o.w, 0);
-	wbuf_bytes(&o.w, gxr, dh_pub_len(ch->dh));
-	v1_out_close(&o, ke);
+	v2_out_ke(&o, ch->dh, gxr, dh_pub_len(ch->dh));
 	v2_respond(sa, m, &o, sk);
 }
 

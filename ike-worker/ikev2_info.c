@@ -29,6 +29,16 @@ void v2_respond(struct ike_sa *sa, const struct v1_msg *m, struct v1_out *o, siz
 	sa->v2_rx_msgid = m->msgid + 1;
 }
 
+void v2_answer_notify(struct ike_sa *sa, const struct v1_msg *m, uint16_t notify,
+		      const void *data, size_t len)
+{
+	struct v1_out o;
+	size_t sk = v2_sk_begin(sa, &o, m->exch, V2_F_RESPONSE, m->msgid);
+
+	v2_out_notify(&o, notify, data, len);
+	v2_respond(sa, m, &o, sk);
+}
+
 /* The client's Delete of ESP SAs names its inbound SPIs (our outbound);
  * our answer names ours (1.4.1). */
 static int delete_children(struct ike_sa *sa, const struct v1_payload *d, uint32_t *ours, int max)

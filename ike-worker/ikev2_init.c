@@ -98,15 +98,10 @@ static bool init_keys(struct ike_sa *sa, const struct v2_ike_choice *ch, const u
 static void send_reply(struct ike_sa *sa, const struct v2_ike_choice *ch, uint16_t local_port)
 {
 	struct v1_out o;
-	size_t ke;
 
 	v2_out_begin(&o, sa->icky, sa->rcky, V2_IKE_SA_INIT, V2_F_RESPONSE, 0);
 	v2_build_ike_sa(&o, ch, NULL);
-	ke = v1_out_open(&o, V2_PL_KE);
-	wbuf_u16(&o.w, (uint16_t)ch->dh);
-	wbuf_u16(&o.w, 0);
-	wbuf_bytes(&o.w, sa->gxr, sa->gx_len);
-	v1_out_close(&o, ke);
+	v2_out_ke(&o, ch->dh, sa->gxr, sa->gx_len);
 	v1_out_payload(&o, V2_PL_NONCE, sa->nr, sa->nr_len);
 	if (sa->natd_type)
 		natd_add(sa, &o, local_port);

@@ -26,6 +26,16 @@ void v2_out_notify(struct v1_out *o, uint16_t type, const void *data, size_t len
 	v1_out_close(o, s);
 }
 
+void v2_out_ke(struct v1_out *o, int group, const uint8_t *pub, size_t len)
+{
+	size_t s = v1_out_open(o, V2_PL_KE);
+
+	wbuf_u16(&o->w, (uint16_t)group);
+	wbuf_u16(&o->w, 0);
+	wbuf_bytes(&o->w, pub, len);
+	v1_out_close(o, s);
+}
+
 bool v2_id_text(const struct v1_payload *id, char *out, size_t cap)
 {
 	struct rbuf r;

@@ -14,12 +14,8 @@
 
 static void refuse(struct ike_sa *sa, const struct v1_msg *m, uint16_t notify, const char *why)
 {
-	struct v1_out o;
-	size_t sk = v2_sk_begin(sa, &o, V2_CREATE_CHILD_SA, V2_F_RESPONSE, m->msgid);
-
 	log_warn("peer %s user %s: CREATE_CHILD_SA refused: %s", sa_peer_str(sa), sa->user, why);
-	v2_out_notify(&o, notify, NULL, 0);
-	v2_respond(sa, m, &o, sk);
+	v2_answer_notify(sa, m, notify, NULL, 0);
 }
 
 /* The live child SA REKEY_SA names; *named: the notify is there. */
@@ -63,20 +59,6 @@ static bool pfs_keys(struct ike_sa *sa, const struct v1_payload *ke, uint8_t *gx
 	return ok;
 }
 
-static void put_nonce_ke(struct v1_out *o, const uint8_t *nr, int group, const uint8_t *gxr)
-{
-	size_t s;
-
-	v1_out_payload(o, V2_PL_NONCE, nr, V2_NONCE_LEN);
-	if (!group)
-		return;
-	s = v1_out_open(o, V2_PL_KE);
-	wbuf_u16(&o->w, (uint16_t)group);
-	wbuf_u16(&o->w, 0);
-	wbuf_bytes(&o->w, gxr, dh_pub_len(group));
-	v1_out_close(o, s);
-}
-
 /* The new child's keys and our answer; false if the request is malformed. */
 static bool child_rekey_answer(struct ike_sa *sa, const struct v1_msg *m, const struct v1_payload *ni,
 			 const struct v1_payload *ke)
@@ -95,7 +77,9 @@ static bool child_rekey_answer(struct ike_sa *sa, const struct v1_msg *m, const 
 	sodium_memzero(gir, sizeof gir);
 	sk = v2_sk_begin(sa, &o, V2_CREATE_CHILD_SA, V2_F_RESPONSE, m->msgid);
 	v2_child_reply(sa, &o);
-	put_nonce_ke(&o, nr, g, gxr);
+	v1_out_payload(&o, V2_PL_NONCE, nr, sizeof nr);
+	if (g)
+		v2_out_ke(&o, g, gxr, dh_pub_len(g));
 	v2_respond(sa, m, &o, sk);
 	return true;
 }

@@ -98,7 +98,7 @@ static void send_init(struct initiator *in, int ke_group)
 				    .prf = V2_PRF_HMAC_SHA2_256,
 				    .integ = V2_AUTH_HMAC_SHA2_256_128, .dh = 14 };
 	uint8_t gx[CRYPTO_MAX_DH];
-	size_t pub = dh_pub_len(ke_group), ke;
+	size_t pub = dh_pub_len(ke_group);
 	struct v1_out o;
 
 	memset(in, 0, sizeof *in);
@@ -108,11 +108,7 @@ static void send_init(struct initiator *in, int ke_group)
 	assert_true(dh_public(in->dh, gx, pub));
 	v2_out_begin(&o, in->spi_i, in->spi_r, V2_IKE_SA_INIT, V2_F_INITIATOR, 0);
 	v2_build_ike_sa(&o, &ch, NULL);
-	ke = v1_out_open(&o, V2_PL_KE);
-	wbuf_u16(&o.w, (uint16_t)ke_group);
-	wbuf_u16(&o.w, 0);
-	wbuf_bytes(&o.w, gx, pub);
-	v1_out_close(&o, ke);
+	v2_out_ke(&o, ke_group, gx, pub);
 	v1_out_payload(&o, V2_PL_NONCE, in->ni, sizeof in->ni);
 	v1_out_finish(&o);
 	memcpy(in->msg1, o.buf, o.w.len);
@@ -585,7 +581,7 @@ static void rekey(struct initiator *in, uint32_t msgid, uint32_t old_spi, uint32
 	struct v2_esp_choice got;
 	const uint8_t *gy;
 	uint16_t g;
-	size_t gy_len, s;
+	size_t gy_len;
 	struct v1_out o;
 	struct v1_msg m;
 
@@ -597,11 +593,7 @@ static void rekey(struct initiator *in, uint32_t msgid, uint32_t old_spi, uint32
 	v1_out_payload(&o, V2_PL_NONCE, ni, sizeof ni);
 	if (group) {
 		assert_true(dh_public(d, gx, dh_pub_len(group)));
-		s = v1_out_open(&o, V2_PL_KE);
-		wbuf_u16(&o.w, (uint16_t)group);
-		wbuf_u16(&o.w, 0);
-		wbuf_bytes(&o.w, gx, dh_pub_len(group));
-		v1_out_close(&o, s);
+		v2_out_ke(&o, group, gx, dh_pub_len(group));
 	}
 	put_ts(&o, V2_PL_TSI, 0, UINT32_MAX);
 	put_ts(&o, V2_PL_TSR, 0x0a640000, 0x0a6400ff);
@@ -693,7 +685,7 @@ static void test_ike_sa_rekey(void **state)
 	const uint8_t *gy;
 	uint64_t sid;
 	uint16_t g;
-	size_t gy_len, s;
+	size_t gy_len;
 	struct v1_out o;
 	struct v1_msg m;
 
@@ -706,11 +698,7 @@ static void test_ike_sa_rekey(void **state)
 	v2_out_begin(&o, in.spi_i, in.spi_r, V2_CREATE_CHILD_SA, V2_F_INITIATOR, 2);
 	v2_build_ike_sa(&o, &ch, new_spi_i);
 	v1_out_payload(&o, V2_PL_NONCE, ni, sizeof ni);
-	s = v1_out_open(&o, V2_PL_KE);
-	wbuf_u16(&o.w, 14);
-	wbuf_u16(&o.w, 0);
-	wbuf_bytes(&o.w, gx, dh_pub_len(14));
-	v1_out_close(&o, s);
+	v2_out_ke(&o, 14, gx, dh_pub_len(14));
 	seal_send(&in, V2_CREATE_CHILD_SA, 2, o.buf[16], o.buf + ISAKMP_HDR_LEN,
 		  o.w.len - ISAKMP_HDR_LEN);
 	recv_sk(&in, buf, sizeof buf, &m);
