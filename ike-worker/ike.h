@@ -269,6 +269,10 @@ void sa_end(struct ike_sa *sa, const char *cause, bool notify);
 const char *sa_peer_str(const struct ike_sa *sa);
 void sa_tick(void);
 bool sa_spi_in_use(uint32_t spi);
+/* vpn-simultaneous-logins of sa's group-policy, once its user is known:
+ * false refuses it (0 logins); at the limit the user's oldest session
+ * ends to make room. */
+bool sa_login_limit(struct ike_sa *sa);
 
 /* net.c: sending and receiving ISAKMP datagrams */
 void net_send(struct ike_sa *sa, const uint8_t *p, size_t len);

@@ -158,6 +158,7 @@ void v2_auth_request(struct ike_sa *sa, const struct v1_msg *m)
 	}
 	if (!keep_request(sa, m))
 		return;
+	sa->initial_contact = v2_find_notify(m, V2N_INITIAL_CONTACT) != NULL;
 	if (!idi || !v2_id_text(idi, id, sizeof id))
 		why = "no valid IDi payload";
 	else
@@ -226,6 +227,12 @@ void v2_auth_answer(uint32_t id, const struct ipc_v2_auth_ans *a)
 	log_notice("peer %s group %s user %s: IKEv2 pre-shared key authentication succeeded",
 		   sa_peer_str(sa), sa->group_name, sa->user);
 	authorize(sa);
+	ic_apply(sa);	/* INITIAL_CONTACT: this user's older session from this address goes */
+	if (!sa_login_limit(sa)) {
+		v2_auth_refuse(sa, V2N_AUTHENTICATION_FAILED);
+		sa_end(sa, "auth-failed", false);
+		return;
+	}
 	peers_db_session_new(sa);
 	timeouts_db(sa);
 	peers_db_ike_sa(sa, false);

@@ -213,6 +213,39 @@ void sa_tick(void)
 	}
 }
 
+/* vpn-simultaneous-logins, as the ASA applies it: 0 refuses the user; at
+ * the limit the oldest of the user's sessions makes room for the new one. */
+bool sa_login_limit(struct ike_sa *sa)
+{
+	uint32_t max = conf_simultaneous_logins(conf_group_policy(&ike.c.conf, sa->policy));
+	struct ike_sa *oldest;
+	char other[40];
+	uint32_t n;
+
+	if (max == 0) {
+		log_warn("peer %s user %s: refused: vpn-simultaneous-logins is 0 in group-policy %s",
+			 sa_peer_str(sa), sa->user, sa->policy);
+		return false;
+	}
+	for (;;) {
+		n = 0;
+		oldest = NULL;
+		for (struct ike_sa *o = ike.sas; o; o = o->next) {
+			if (o == sa || !o->session_in_db || strcmp(o->user, sa->user))
+				continue;
+			n++;
+			if (!oldest || o->up_ms < oldest->up_ms)
+				oldest = o;
+		}
+		if (n < max)
+			return true;
+		snprintf(other, sizeof other, "%s", sa_peer_str(oldest));	/* static buffer */
+		log_notice("peer %s user %s: vpn-simultaneous-logins %u reached: logging off the "
+			   "session from %s", sa_peer_str(sa), sa->user, max, other);
+		sa_end(oldest, "simultaneous", true);
+	}
+}
+
 bool sa_spi_in_use(uint32_t spi)
 {
 	for (struct ike_sa *sa = ike.sas; sa; sa = sa->next)

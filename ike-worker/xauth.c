@@ -200,39 +200,6 @@ static void xauth_authorize(struct ike_sa *sa, const struct ipc_auth_ans *a)
 	timeouts_start(sa, a->idle_timeout);
 }
 
-/* vpn-simultaneous-logins, as the ASA applies it: 0 refuses the user; at
- * the limit the oldest of the user's sessions makes room for the new one. */
-static bool xauth_login_limit(struct ike_sa *sa)
-{
-	uint32_t max = conf_simultaneous_logins(conf_group_policy(&ike.c.conf, sa->policy));
-	struct ike_sa *oldest;
-	char other[40];
-	uint32_t n;
-
-	if (max == 0) {
-		log_warn("peer %s user %s: refused: vpn-simultaneous-logins is 0 in group-policy %s",
-			 sa_peer_str(sa), sa->user, sa->policy);
-		return false;
-	}
-	for (;;) {
-		n = 0;
-		oldest = NULL;
-		for (struct ike_sa *o = ike.sas; o; o = o->next) {
-			if (o == sa || !o->session_in_db || strcmp(o->user, sa->user))
-				continue;
-			n++;
-			if (!oldest || o->up_ms < oldest->up_ms)
-				oldest = o;
-		}
-		if (n < max)
-			return true;
-		snprintf(other, sizeof other, "%s", sa_peer_str(oldest));	/* static buffer */
-		log_notice("peer %s user %s: vpn-simultaneous-logins %u reached: logging off the "
-			   "session from %s", sa_peer_str(sa), sa->user, max, other);
-		sa_end(oldest, "simultaneous", true);
-	}
-}
-
 void xauth_answer(const struct ipc_auth_ans *a)
 {
 	struct ike_sa *sa = sa_by_sid(a->sid);
@@ -254,7 +221,7 @@ void xauth_answer(const struct ipc_auth_ans *a)
 	xauth_authorize(sa, a);
 	ic_apply(sa);	/* INITIAL-CONTACT: the same user's older session from this address goes */
 	reauth_adopt(sa);	/* a re-authentication takes the live session over (reauth.c) */
-	if (!xauth_login_limit(sa)) {
+	if (!sa_login_limit(sa)) {
 		xauth_fail(sa);
 		return;
 	}

@@ -237,6 +237,8 @@ static void psk_auth(const struct initiator *in, const char *key, bool ours, con
 	assert_true(prf_v2_psk_auth(IKE_HASH_SHA256, key, strlen(key), oct, n, out));
 }
 
+static bool initial_contact;		/* send_auth adds INITIAL_CONTACT */
+
 static void send_auth(struct initiator *in, int esp_enc, uint32_t tsr_lo, uint32_t tsr_hi)
 {
 	struct v2_esp_choice esp = { .prop_num = 1, .enc = esp_enc, .auth = ESP_AUTH_NONE };
@@ -247,6 +249,8 @@ static void send_auth(struct initiator *in, int esp_enc, uint32_t tsr_lo, uint32
 	/* the builder's header is not sent: only the inner payload chain */
 	v2_out_begin(&o, in->spi_i, in->spi_r, V2_IKE_AUTH, V2_F_INITIATOR, 1);
 	v1_out_payload(&o, V2_PL_IDI, IDI, sizeof IDI - 1);
+	if (initial_contact)
+		v2_out_notify(&o, V2N_INITIAL_CONTACT, NULL, 0);
 	psk_auth(in, PSK, true, IDI, sizeof IDI - 1, auth);
 	s = v1_out_open(&o, V2_PL_AUTH);
 	wbuf_u8(&o.w, V2_AUTH_SHARED_KEY);
@@ -781,6 +785,29 @@ static void test_liveness_checks(void **state)
 	dh_free(in.dh);
 }
 
+/* A client that starts afresh (INITIAL_CONTACT) replaces its older
+ * session from the same address; without it both stay (up to
+ * vpn-simultaneous-logins, 3 by default). */
+static void test_initial_contact_ends_the_older_session(void **state)
+{
+	struct initiator a, b, c;
+	uint64_t sid_b;
+
+	(void)state;
+	v2_connect(&a);
+	v2_connect(&b);
+	assert_non_null(ike.sas->next);		/* two sessions of alice */
+	sid_b = ike.sas->sid;
+	initial_contact = true;
+	v2_connect(&c);
+	initial_contact = false;
+	assert_null(ike.sas->next);		/* both older ones ended */
+	assert_int_not_equal(ike.sas->sid, sid_b);
+	dh_free(a.dh);
+	dh_free(b.dh);
+	dh_free(c.dh);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -797,6 +824,7 @@ int main(void)
 		cmocka_unit_test_teardown(test_ike_sa_rekey, teardown),
 		cmocka_unit_test_teardown(test_child_created_anew_after_delete, teardown),
 		cmocka_unit_test_teardown(test_liveness_checks, teardown),
+		cmocka_unit_test_teardown(test_initial_contact_ends_the_older_session, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, setup, NULL);
