@@ -18,7 +18,7 @@ trap rad_cleanup EXIT
 IDLE=8
 
 write_conf() { # write_conf FILE
-	radius_conf "$1" --sed "s/^ vpn-tunnel-protocol ikev1$/&\n vpn-idle-timeout seconds $IDLE/" \
+	radius_conf "$1" --sed "s/^ vpn-tunnel-protocol ikev1 ikev2$/&\n vpn-idle-timeout seconds $IDLE/" \
 		--rad-pool --gp2 dns --acct
 }
 

@@ -1,7 +1,9 @@
 #!/bin/bash
-# Issue 2 acceptance: a stock vpnc connects through every ravpn process.
+# Issue 2 acceptance: a stock vpnc connects through every ravpn process
+# (and issue 5's: 100 MB through its AES-CBC/HMAC-SHA1 SA, checksummed).
 # Prints one "ok - ..." / "not ok - ..." line per check.
 . "$(dirname "$0")/lib.sh"
+. "$ROOT/tests/integration/traffic_lib.sh"
 trap cleanup EXIT
 CONF=$ROOT/etc/ravpn.conf
 
@@ -54,6 +56,11 @@ check "DNS server pushed" bash -c "[ '$(env_of INTERNAL_IP4_DNS)' = 10.100.0.53 
 check "split route pushed" bash -c "[ '$(env_of CISCO_SPLIT_INC_0_ADDR)' = 10.100.0.0 ] && [ '$(env_of CISCO_SPLIT_INC_0_MASKLEN)' = 24 ]"
 check "ping through the tunnel" ping_lan 5
 check "10 MB TCP transfer through the tunnel" tcp_10mb
+# issue 5: 100 MB through vpnc's AES-CBC/HMAC-SHA1 SA, content checked
+head -c $((100 << 20)) /dev/urandom >"$STATE/random.bin"
+check "100 MB of random bytes client -> LAN arrive intact (sha256)" \
+	tcp_sha_transfer "$NS_LAN" 10.100.0.1 "$NS_CL" 10.100.0.1 5601
+rm -f "$STATE/random.bin"
 check "session listed with address and byte counters" wait_for 8 json_has_alice "$ADDR"
 check "show crypto isakmp sa lists the client in QM_IDLE" \
 	bash -c "'$BIN/ravpnctl' --db '$STATE/db/ravpn.db' --config '$CONF' show crypto isakmp sa detail | grep -q '^10.99.0.1 *10.99.0.2 *QM_IDLE'"
