@@ -68,13 +68,19 @@ static long long remaining(long long created, long long lifetime)
 	return left > 0 ? left : 0;
 }
 
+/* An established IKEv1 SA is QM_IDLE on the ASA; an IKEv2 SA is READY. */
+static const char *ike_state(const struct ike_row *r)
+{
+	return strncmp(r->auth, "IKEv2", 5) ? "QM_IDLE" : "READY";
+}
+
 static void ike_json(struct ctl_json *j, const struct ike_row *r, const char *local)
 {
 	ctl_json_begin_object(j);
 	ctl_json_kstr(j, "dst", local);
 	ctl_json_kstr(j, "src", r->peer);
 	ctl_json_kint(j, "src_port", r->port);
-	ctl_json_kstr(j, "state", "QM_IDLE");
+	ctl_json_kstr(j, "state", ike_state(r));
 	ctl_json_kint(j, "conn_id", r->idx);
 	ctl_json_kstr(j, "username", r->user);
 	ctl_json_kstr(j, "encryption", r->encryption);
@@ -88,7 +94,7 @@ static void ike_json(struct ctl_json *j, const struct ike_row *r, const char *lo
 
 static void ike_text(const struct ike_row *r, const char *local, bool detail)
 {
-	printf("%-15s %-15s %-14s %-10lld %d", local, r->peer, "QM_IDLE", r->idx, 0);
+	printf("%-15s %-15s %-14s %-10lld %d", local, r->peer, ike_state(r), r->idx, 0);
 	if (detail)
 		printf("   %-8s %-7s %-10s %-3lld %lld/%lld  %s", r->encryption, r->hashing, r->auth,
 		       r->dh, remaining(r->created, r->lifetime), r->lifetime, r->user);

@@ -140,6 +140,9 @@ check "ke/c: ravpnd asked for group 14" ravpn_logged "KE of group 15, asking for
 check "ke/c: the client was told INVALID_KE_PAYLOAD" charon_logged "peer didn't accept DH group MODP_3072, it requested MODP_2048"
 check "ke/c: ping 10.100.0.1 through the tunnel" ping_lan 5
 check "ke/c: session of alice in vpngroup, IKEv2, CHACHA20-POLY1305" wait_for 8 session_v2
+check "ke/c: show crypto isakmp sa detail: READY, IKEv2 PSK, alice" bash -c \
+	"'$BIN/ravpnctl' --db '$STATE/db/ravpn.db' --config '$CONF' show crypto isakmp sa detail |
+	 grep -qE '^10\.99\.0\.1 +10\.99\.0\.2 +READY .*IKEv2 PSK.* alice$'"
 check "ke/c: TSr 0.0.0.0/0 narrowed to the split-tunnel network 10.100.0.0/24" \
 	grep -aqE 'CHILD_SA c\{[0-9]+\} established with SPIs .* === 10\.100\.0\.0/24' "$CH/charon.log"
 mark
