@@ -78,7 +78,8 @@ struct v2_esp_choice {
 	uint32_t spi_out;		/* the client's inbound SPI, host order */
 	int enc, key_bits, auth;	/* enum esp_enc / esp_auth */
 	int dh;				/* PFS group of a CREATE_CHILD_SA; 0: none */
-	uint32_t lifetime, lifetime_kb;	/* the matching dynamic map's (kilobytes 0: none) */
+	uint32_t lifetime, lifetime_kb;	/* the matching dynamic map's (kilobytes 0: none;
+					 * not applied, see ikev2_child.c) */
 };
 /* The first proposal of the client (its order wins, as strongSwan's
  * responder) that one `crypto ikev2 policy` accepts entirely; its DH group

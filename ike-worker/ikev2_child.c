@@ -80,7 +80,11 @@ static void child_keys(struct ike_sa *sa, const struct v2_esp_choice *ch)
 	c->encap = sa->nat_peer || sa->nat_local ? ENCAP_UDP : ENCAP_NONE;
 	c->encap_mode = sa->nat_peer || sa->nat_local ? ENCAP_MODE_UDP_TUNNEL : ENCAP_MODE_TUNNEL;
 	c->lifetime = ch->lifetime;
-	c->lifetime_kb = ch->lifetime_kb;
+	/* No kilobyte lifetime: IKEv2 does not tell the client ours, and
+	 * ravpn does not start rekeys yet, so the hard limit would end the
+	 * session in the middle of a transfer.  The client's own rekeys (by
+	 * time; strongSwan's default is hourly) renew the SA. */
+	c->lifetime_kb = 0;
 	c->enc_len = (uint8_t)prop_esp_key_len(ch->enc, ch->key_bits);
 	c->auth_len = (uint8_t)prop_esp_auth_len(ch->auth);
 }

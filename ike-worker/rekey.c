@@ -269,7 +269,7 @@ void rekey_sa_expire(const struct ipc_sa_expire *e)
 
 	if (!c)
 		return;
-	if (e->hard && sa->v2) {	/* no IKEv2 rekey yet: the session ends with its SA */
+	if (e->hard && sa->v2) {	/* ravpn starts no IKEv2 rekey: the session ends */
 		log_notice("peer %s user %s: IPsec SA 0x%08x reached its hard lifetime (%s)",
 			   sa_peer_str(sa), sa->user, c->spi_in, what);
 		sa_end(sa, "lifetime", true);
