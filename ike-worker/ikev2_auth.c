@@ -252,6 +252,15 @@ static void put_id_auth(struct ike_sa *sa, struct v1_out *o)
 	v1_out_close(o, s);
 }
 
+/* Only AUTH signs the IKE_SA_INIT messages: not kept for the session. */
+static void free_init_messages(struct ike_sa *sa)
+{
+	free(sa->v2_msg1);
+	free(sa->v2_msg2);
+	sa->v2_msg1 = sa->v2_msg2 = NULL;
+	sa->v2_msg1_len = sa->v2_msg2_len = 0;
+}
+
 void v2_auth_finish(struct ike_sa *sa)
 {
 	struct v1_msg req;
@@ -274,6 +283,7 @@ void v2_auth_finish(struct ike_sa *sa)
 		v2_out_notify(&o, notify, NULL, 0);
 	answer(sa, &o, sk);
 	sa_set_state(sa, ST_ESTABLISHED);
+	free_init_messages(sa);
 	if (!child) {	/* the IKE SA alone is of no use to a remote-access client */
 		sa_end(sa, "no-proposal", true);
 		return;
