@@ -1,8 +1,9 @@
-/* The child SA of IKE_AUTH (RFC 7296 1.2, 2.17) and what comes with it:
- * the CP reply with the leased address (3.15) and the traffic selectors
- * (2.9): TSi narrowed to that address, TSr to what the group-policy
- * tunnels (its split-tunnel list for tunnelspecified, else everything)
- * within what the client asked for. */
+/* A child SA (RFC 7296 1.2, 1.3, 2.17), of IKE_AUTH or of a client's
+ * CREATE_CHILD_SA, and what comes with it: the CP reply with the leased
+ * address (3.15, IKE_AUTH only) and the traffic selectors (2.9): TSi
+ * narrowed to that address, TSr to what the group-policy tunnels (its
+ * split-tunnel list for tunnelspecified, else everything) within what the
+ * client asked for.  Also the removal of SAs a rekey replaced. */
 #include <arpa/inet.h>
 #include <string.h>
 

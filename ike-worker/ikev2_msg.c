@@ -1,10 +1,9 @@
 /* IKEv2 messages in: the dispatch by exchange and message ID (RFC 7296
  * 2.2: a responder answers each request once and resends that answer to
- * a retransmitted request), and the small builders and readers the
- * exchanges share. */
+ * a retransmitted request; answers to our own requests end a liveness
+ * check; a replaced IKE SA still answers its Delete), and the unencrypted
+ * error answer to IKE_SA_INIT. */
 #include <arpa/inet.h>
-#include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "ike.h"

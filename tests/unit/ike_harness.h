@@ -83,6 +83,17 @@ static void harness_wire(struct sockaddr_in *gw)
 	ike.local_addr = htonl(INADDR_LOOPBACK);
 }
 
+/* A fresh worker with the config text (len bytes) parsed and wired as
+ * harness_wire does; the usual setup of a protocol test. */
+static inline void harness_start(const char *text, size_t len, struct sockaddr_in *gw)
+{
+	char err[CONF_ERR];
+
+	harness_begin();
+	assert_true(conf_parse_text(text, len, "test", &ike.c.conf, err, sizeof err));
+	harness_wire(gw);
+}
+
 /* Between tests: every SA ended, every channel and the test's own UDP
  * socket emptied. */
 static void harness_reset(int sock)

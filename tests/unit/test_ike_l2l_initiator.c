@@ -335,12 +335,8 @@ static struct child_sa *bring_up(struct peer_view *v, struct ike_sa *sa, int pic
 /* ---- fixtures ---- */
 static int setup(void **state)
 {
-	char err[CONF_ERR];
-
 	(void)state;
-	harness_begin();
-	assert_true(conf_parse_text(CONF, sizeof CONF - 1, "test", &ike.c.conf, err, sizeof err));
-	harness_wire(&gw);
+	harness_start(CONF, sizeof CONF - 1, &gw);
 	peer = udp_sock(&peer_addr);
 	return 0;
 }

@@ -386,12 +386,8 @@ static void v2_connect(struct initiator *in)
 /* ---- fixtures ---- */
 static int setup(void **state)
 {
-	char err[CONF_ERR];
-
 	(void)state;
-	harness_begin();
-	assert_true(conf_parse_text(CONF, sizeof CONF - 1, "test", &ike.c.conf, err, sizeof err));
-	harness_wire(&gw);
+	harness_start(CONF, sizeof CONF - 1, &gw);
 	client = udp_sock(NULL);
 	return 0;
 }
