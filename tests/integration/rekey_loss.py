@@ -12,7 +12,10 @@ lost when no reply with its icmp_seq came; its time is its "no answer
 yet" line (ping prints it when the next one is sent, so within one
 interval of the send).  Prints one line:
 "LOST_TOTAL TRANSMITTED LOST_NEAR_REKEY REKEY_EVENTS".
-A lost ping whose time is unknown counts as near a rekey (the strict side).
+A lost ping whose time is unknown counts as near a rekey (the strict side),
+except the last one sent: `ping -w` exits at its deadline, often before
+that ping's reply could come, so its absence says nothing (CI once saw
+541 sent, 540 answered, no gap, and the deadline 0.1 s after a rekey).
 """
 import datetime
 import re
@@ -33,7 +36,7 @@ def pings(path):
         m = re.match(r"(\d+) packets transmitted", line)
         if m:
             sent = int(m.group(1))
-    lost = [s for s in range(1, sent + 1) if s not in replied]
+    lost = [s for s in range(1, sent) if s not in replied]	# not the last: see above
     return sent, [(s, noanswer.get(s)) for s in lost]
 
 
