@@ -109,6 +109,8 @@ bool v2_id_text(const struct v1_payload *id, char *out, size_t cap);
 /* Notify type of a Notify payload; 0 if malformed. */
 uint16_t v2_notify_type(const struct v1_payload *n, const uint8_t **data, size_t *len);
 const struct v1_payload *v2_find_notify(const struct v1_msg *m, uint16_t type);
+/* A Delete payload of the IKE SA itself (protocol IKE). */
+bool v2_deletes_ike_sa(const struct v1_payload *d);
 /* The KE payload's DH group and public value. */
 bool v2_read_ke(const struct v1_payload *ke, uint16_t *group, const uint8_t **gx, size_t *len);
 struct v2_range {

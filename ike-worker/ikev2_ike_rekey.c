@@ -168,15 +168,9 @@ static void swap_prev(struct ike_sa *sa)
 	sa->v2_tx_msgid = t.tx_msgid;
 }
 
-static bool deletes_ike_sa(const struct v1_msg *m)
-{
-	const struct v1_payload *d = v1_find(m, V2_PL_DELETE, 0);
-
-	return d && d->len >= 1 && d->body[0] == PROTO_ISAKMP;
-}
-
 void v2_prev_input(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, size_t len)
 {
+	const struct v1_payload *d;
 	struct v1_msg m;
 	struct v1_out o;
 	bool gone = false;
@@ -188,7 +182,7 @@ void v2_prev_input(struct ike_sa *sa, const struct v1_msg *hdr, uint8_t *pkt, si
 
 		v2_sk_send(sa, &o, sk);
 		sa->v2_rx_msgid++;
-		gone = deletes_ike_sa(&m);
+		gone = (d = v1_find(&m, V2_PL_DELETE, 0)) && v2_deletes_ike_sa(d);
 	}
 	swap_prev(sa);
 	if (gone) {

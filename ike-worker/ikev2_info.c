@@ -69,11 +69,6 @@ static int delete_children(struct ike_sa *sa, const struct v1_payload *d, uint32
 	return k;
 }
 
-static bool deletes_ike_sa(const struct v1_payload *d)
-{
-	return d->len >= 1 && d->body[0] == PROTO_ISAKMP;
-}
-
 void v2_info_request(struct ike_sa *sa, const struct v1_msg *m)
 {
 	struct v1_out o;
@@ -84,7 +79,7 @@ void v2_info_request(struct ike_sa *sa, const struct v1_msg *m)
 	for (int i = 0; i < m->n; i++) {
 		if (m->pl[i].type != V2_PL_DELETE)
 			continue;
-		if (deletes_ike_sa(&m->pl[i])) {
+		if (v2_deletes_ike_sa(&m->pl[i])) {
 			v2_respond(sa, m, &o, sk);		/* empty: the SA goes */
 			log_notice("peer %s user %s: client deleted the IKE SA", sa_peer_str(sa),
 				   sa->user[0] ? sa->user : "-");

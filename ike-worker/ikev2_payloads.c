@@ -36,6 +36,11 @@ void v2_out_ke(struct v1_out *o, int group, const uint8_t *pub, size_t len)
 	v1_out_close(o, s);
 }
 
+bool v2_deletes_ike_sa(const struct v1_payload *d)
+{
+	return d->type == V2_PL_DELETE && d->len >= 1 && d->body[0] == PROTO_ISAKMP;
+}
+
 bool v2_id_text(const struct v1_payload *id, char *out, size_t cap)
 {
 	struct rbuf r;

@@ -269,17 +269,14 @@ void rekey_sa_expire(const struct ipc_sa_expire *e)
 
 	if (!c)
 		return;
-	if (e->hard && sa->v2) {	/* ravpn starts no IKEv2 rekey: the session ends */
-		log_notice("peer %s user %s: IPsec SA 0x%08x reached its hard lifetime (%s)",
-			   sa_peer_str(sa), sa->user, c->spi_in, what);
-		sa_end(sa, "lifetime", true);
-		return;
-	}
 	if (e->hard) {
 		log_notice("peer %s user %s: IPsec SA 0x%08x reached its hard lifetime (%s)",
 			   sa_peer_str(sa), sa->user, c->spi_in, what);
-		retire_hard(sa, c, e->why == EXPIRE_SEQ ? "sequence numbers exhausted" :
-				   "hard lifetime in kilobytes reached");
+		if (sa->v2)	/* ravpn starts no IKEv2 rekey: the session ends */
+			sa_end(sa, "lifetime", true);
+		else
+			retire_hard(sa, c, e->why == EXPIRE_SEQ ? "sequence numbers exhausted" :
+					   "hard lifetime in kilobytes reached");
 		return;
 	}
 	if (c->retire_ms || c->soft_expired)
